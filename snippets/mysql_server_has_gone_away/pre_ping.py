@@ -1,0 +1,5 @@
+import os
+
+from sqlalchemy import create_engine
+
+engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)

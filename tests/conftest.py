@@ -1,0 +1,166 @@
+"""A real MySQL-protocol server for the tests, and a throwaway database on it.
+
+Where the server comes from, in this order:
+
+1. ``DATABASE_URL`` (the same variable the snippets read), e.g. the docker compose
+   services or a CI service container. Only the host, port and credentials are used:
+   the suite creates its own database ``gone_away_test_<random>`` and drops it at
+   the end. It changes server settings only at session scope.
+2. Otherwise a throwaway server started from a local ``mariadbd``/``mysqld`` by
+   pytest-mysql, in a temporary directory, listening on 127.0.0.1 at a free port,
+   stopped and deleted after the run.
+3. Otherwise every test that needs a server errors with one message that says how
+   to get one. Nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from pytest_mysql import factories
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+
+URL_VARIABLE = "DATABASE_URL"
+
+NO_SERVER = f"""\
+No MySQL-protocol server for the tests. Get one of these:
+  * install a local server and the suite starts a throwaway one by itself:
+        sudo apt-get install mariadb-server        (Debian/Ubuntu)
+  * or start one with Docker and point the suite at it:
+        docker compose up -d --wait mysql
+        export {URL_VARIABLE}='mysql+mysqldb://root:gone-away@127.0.0.1:3306/'
+  * or set {URL_VARIABLE} to any MySQL/MariaDB server where that user may
+    CREATE and DROP a database (the suite only touches its own database)."""
+
+# Debian keeps server binaries in /usr/sbin, which is not on a normal user's PATH.
+_SEARCH_PATH = os.pathsep.join(
+    [os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin", "/usr/local/mysql/bin"]
+)
+
+
+def _which(*names: str) -> str | None:
+    for name in names:
+        if found := shutil.which(name, path=_SEARCH_PATH):
+            return found
+    return None
+
+
+def _local_server() -> dict | None:
+    """pytest-mysql settings for a local MariaDB or MySQL installation, if there is one."""
+    mariadbd = _which("mariadbd")
+    if mariadbd:
+        return {
+            "mysqld_exec": mariadbd,
+            "mysqld_safe": _which("mariadbd-safe", "mysqld_safe"),
+            "admin_executable": _which("mariadb-admin", "mysqladmin"),
+            "install_db": _which("mariadb-install-db", "mysql_install_db"),
+            # A throwaway server on loopback with no accounts to set up: this works
+            # the same whether the tests run as root (CI) or as a normal user.
+            "params": "--skip-grant-tables --bind-address=127.0.0.1 --skip-log-bin"
+            " --expire-logs-days=0 --innodb-buffer-pool-size=32M",
+        }
+    mysqld = _which("mysqld")
+    if mysqld:
+        # Oracle MySQL: pytest-mysql runs `mysqld --initialize-insecure`, which
+        # creates root@localhost without a password; the tests use the socket.
+        return {
+            "mysqld_exec": mysqld,
+            "mysqld_safe": _which("mysqld_safe"),
+            "admin_executable": _which("mysqladmin"),
+            "params": "--bind-address=127.0.0.1 --skip-log-bin",
+        }
+    return None
+
+
+LOCAL_SERVER = _local_server()
+if LOCAL_SERVER and all(LOCAL_SERVER.get(k) for k in ("mysqld_safe", "admin_executable")):
+    throwaway_server = factories.mysql_proc(host="127.0.0.1", user="root", **LOCAL_SERVER)
+else:
+    LOCAL_SERVER = None
+
+
+def _url_from_environment(value: str) -> URL:
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        pytest.fail(
+            f"{URL_VARIABLE}={value!r} is not a database URL.\n"
+            f"Expected e.g. mysql+mysqldb://USER:PASSWORD@HOST:3306/\n\n{NO_SERVER}",
+            pytrace=False,
+        )
+    if url.get_backend_name() not in {"mysql", "mariadb"} or url.get_driver_name() != "mysqldb":
+        pytest.fail(
+            f"{URL_VARIABLE} must be a mysql+mysqldb:// URL (the driver every snippet on "
+            f"the site uses), got {url.drivername}://...\n"
+            f"Expected e.g. mysql+mysqldb://USER:PASSWORD@HOST:3306/",
+            pytrace=False,
+        )
+    return url.set(database=None)
+
+
+@pytest.fixture(scope="session")
+def server_url(request: pytest.FixtureRequest) -> URL:
+    """URL of the server (no database), from DATABASE_URL or a throwaway local server."""
+    if value := os.environ.get(URL_VARIABLE):
+        url = _url_from_environment(value)
+        where = f"{URL_VARIABLE} ({url.render_as_string(hide_password=True)})"
+    elif LOCAL_SERVER:
+        proc = request.getfixturevalue("throwaway_server")
+        if "mariadbd" in str(LOCAL_SERVER["mysqld_exec"]):
+            url = URL.create("mysql+mysqldb", username="root", host="127.0.0.1", port=proc.port)
+        else:
+            url = URL.create(
+                "mysql+mysqldb",
+                username="root",
+                host="localhost",
+                query={"unix_socket": proc.unixsocket},
+            )
+        where = f"the throwaway server started from {LOCAL_SERVER['mysqld_exec']}"
+    else:
+        pytest.fail(NO_SERVER, pytrace=False)
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        pytest.fail(f"Cannot connect to {where}:\n  {exc.orig}\n\n{NO_SERVER}", pytrace=False)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def admin_engine(server_url: URL) -> Iterator[Engine]:
+    """A connection pool to the server itself, for creating and dropping the test database."""
+    engine = create_engine(server_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: URL, admin_engine: Engine) -> Iterator[str]:
+    """URL of a database that exists only for this test run (created here, dropped after)."""
+    name = f"gone_away_test_{secrets.token_hex(4)}"
+    with admin_engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    try:
+        yield server_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin_engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture
+def snippet_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment a reader runs the snippets in: DATABASE_URL names the test database."""
+    monkeypatch.setenv(URL_VARIABLE, database_url)
+    return dict(os.environ)
+

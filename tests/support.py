@@ -1,0 +1,148 @@
+"""Helpers the tests share. Nothing here is shown on the site."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import types
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from pages import render, split_target
+
+# Error codes SQLAlchemy's MySQL dialect treats as "the connection is gone"
+# (MySQLDialect.is_disconnect) that an idle timeout can produce.
+IDLE_DISCONNECT_CODES = {2006, 2013, 4031}
+
+
+def drop_idle_connections_after(engine: Engine, seconds: int = 1) -> Engine:
+    """Make the server close this engine's connections after `seconds` idle.
+
+    ``SET SESSION`` on each new connection of this engine only: the server's global
+    settings and every other client are left alone. This is how the tests turn the
+    default 8 hours into a second.
+    """
+
+    @event.listens_for(engine, "connect")
+    def set_session_wait_timeout(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET SESSION wait_timeout = {int(seconds)}")
+        cursor.close()
+
+    return engine
+
+
+def wait_past_timeout(seconds: int = 1) -> None:
+    """Sleep just long enough for the server to drop a connection idle for `seconds`.
+
+    The server checks wait_timeout with one-second granularity; one second of
+    margin has been enough on a loaded 2-core machine.
+    """
+    time.sleep(seconds + 1)
+
+
+def connection_id(conn) -> int:
+    return conn.execute(text("SELECT CONNECTION_ID()")).scalar_one()
+
+
+def load_snippet(target: str, database_url: str) -> dict:
+    """Run a snippet exactly as the page shows it, in this process; return its globals."""
+    code = render(target)
+    namespace: dict = {"__name__": "__snippet__"}
+    old = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = database_url
+    try:
+        exec(compile(code, f"snippets/{split_target(target)[0]}", "exec"), namespace)
+    finally:
+        if old is None:
+            del os.environ["DATABASE_URL"]
+        else:
+            os.environ["DATABASE_URL"] = old
+    return namespace
+
+
+def run_script(
+    target: str, database_url: str, tmp_path: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run a snippet as a reader would (``python file.py``), exactly as the page shows it."""
+    file, _ = split_target(target)
+    script = tmp_path / Path(file).name
+    script.write_text(render(target) + "\n", encoding="utf-8")
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, script.name],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
+
+
+def run_shell(target: str, tmp_path: Path, then: str = "") -> subprocess.CompletedProcess[str]:
+    """Run a shell snippet with bash exactly as the page shows it, then `then`."""
+    script = tmp_path / "snippet.sh"
+    script.write_text(f"set -eu\n{render(target)}\n{then}\n", encoding="utf-8")
+    return subprocess.run(
+        ["bash", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+
+
+def exception_line(exc: BaseException) -> str:
+    """The last line of a traceback for `exc`, e.g. ``MySQLdb.OperationalError: (2006, ...)``."""
+    cls = type(exc)
+    module = cls.__module__
+    name = cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+    return f"{name}: {exc}"
+
+
+def mysql_table(columns: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """Format a result the way the ``mysql``/``mariadb`` command-line client prints it."""
+    cells = [[("NULL" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(str(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(row[i], int) for row in rows) and rows for i in range(len(columns))]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+    def line(values, header=False):
+        out = []
+        for i, v in enumerate(values):
+            out.append(v.rjust(widths[i]) if numeric[i] and not header else v.ljust(widths[i]))
+        return "| " + " | ".join(out) + " |"
+
+    lines = [rule, line(list(columns), header=True), rule]
+    lines += [line(r) for r in cells]
+    if cells:
+        lines.append(rule)
+    return "\n".join(lines)
+
+
+def output_pattern(shown: str) -> re.Pattern[str]:
+    """A regex for output shown on a page, where a line ``  ...`` stands for any lines."""
+    parts = []
+    for line in shown.splitlines():
+        if line.strip() == "...":
+            parts.append(r"(?:[^\n]*\n)*?")
+        else:
+            parts.append(re.escape(line) + r"\n")
+    return re.compile("".join(parts))
+
+
+def pool_clock_moved_forward(monkeypatch, seconds: float) -> None:
+    """Make SQLAlchemy's pool believe `seconds` more have passed (its age checks only).
+
+    The server really has closed the connection after its 1-second session timeout;
+    this makes the pool judge `pool_recycle` against the hours the page talks about.
+    """
+    import sqlalchemy.pool.base as pool_base
+
+    real_time = time.time
+    monkeypatch.setattr(
+        pool_base, "time", types.SimpleNamespace(time=lambda: real_time() + seconds)
+    )

@@ -1,0 +1,71 @@
+"""Every runnable code block on every page runs, exactly as the built page shows it.
+
+The pages are expanded with pymdownx.snippets and their blocks extracted with
+pytest-codeblocks. Python blocks run as ``python file.py`` with DATABASE_URL set to
+the test database, SQL blocks run on it, shell blocks run with bash. Output blocks
+(``text``) are compared with real output by the page's own test module.
+Both languages show the same blocks (test_site checks that), so the default
+language's pages are run.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine
+
+from pages import default_language, fences, pages, rendered_fences
+from support import run_script, run_shell
+
+# Blocks that are meant to fail, and the exception their last line names.
+EXPECTED_ERRORS = {
+    "mysql_server_has_gone_away/reproduce.py": "sqlalchemy.exc.OperationalError",
+}
+RUNNABLE = {"python", "sql", "sh", "bash"}
+NOT_RUNNABLE = {"text"}  # output shown on the page
+
+
+def _blocks():
+    seen = set()
+    for name, by_lang in sorted(pages().items()):
+        path = by_lang[default_language()]
+        for written, rendered in zip(fences(path), rendered_fences(path)):
+            targets = tuple(written.includes)
+            if targets in seen:
+                continue
+            seen.add(targets)
+            yield pytest.param(rendered, targets, id=f"{name}:{','.join(targets)}")
+
+
+BLOCKS = list(_blocks())
+
+
+def test_every_block_has_a_known_language():
+    unknown = [
+        f"{p.values[0].where}: ```{p.values[0].language}"
+        for p in BLOCKS
+        if p.values[0].language not in RUNNABLE | NOT_RUNNABLE
+    ]
+    assert not unknown, f"use one of {sorted(RUNNABLE | NOT_RUNNABLE)}: {unknown}"
+
+
+@pytest.mark.parametrize(("fence", "targets"), [p for p in BLOCKS if p.values[0].language in RUNNABLE])
+def test_code_block_runs(fence, targets, database_url, tmp_path):
+    (target,) = targets  # runnable blocks show one snippet each
+    if fence.language == "python":
+        result = run_script(target, database_url, tmp_path)
+        expected_error = EXPECTED_ERRORS.get(target)
+        if expected_error:
+            assert result.returncode == 1
+            last = result.stderr.strip().splitlines()
+            assert any(line.startswith(expected_error + ":") for line in last), result.stderr
+        else:
+            assert result.returncode == 0, result.stderr
+    elif fence.language in {"sh", "bash"}:
+        result = run_shell(target, tmp_path)
+        assert result.returncode == 0, result.stderr
+    elif fence.language == "sql":
+        engine = create_engine(database_url)
+        with engine.connect() as conn:
+            for statement in filter(str.strip, fence.body.split(";")):
+                conn.exec_driver_sql(statement).close()
+        engine.dispose()

@@ -1,0 +1,248 @@
+"""The site itself: page pairs, snippet includes, and a clean `mkdocs build --strict`.
+
+These checks need no database. Each failure says how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from pages import (
+    DOCS,
+    LINE_NUMBERS_RE,
+    ROOT,
+    SNIPPETS,
+    default_language,
+    fences,
+    headings,
+    languages,
+    page_files,
+    pages,
+    render,
+    rendered_fences,
+    split_page_name,
+    split_target,
+)
+
+SECTION_RE = re.compile(r"-{1,}8<-{1,}\s+\[\s*start\s*:\s*([a-z][-_0-9a-z]*)\s*\]", re.I)
+PAGES = pages()
+PAGE_NAMES = sorted(PAGES)
+
+
+def page_includes(path: Path) -> list[str]:
+    return [target for fence in fences(path) for target in fence.includes]
+
+
+def test_every_page_has_every_language():
+    problems = []
+    for path in page_files():
+        name, lang = split_page_name(path)
+        if lang is None:
+            problems.append(
+                f"{path.relative_to(ROOT)} has no language suffix: rename it to "
+                f"{name}.{default_language()}.md (and add {name}.<lang>.md for the others)"
+            )
+    for name, by_lang in PAGES.items():
+        for lang in languages():
+            if lang not in by_lang:
+                have = next(iter(by_lang.values()))
+                problems.append(
+                    f"docs/{name}.{lang}.md is missing: translate "
+                    f"{have.relative_to(ROOT)} (same sections, same snippet includes)"
+                )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", page_files(), ids=lambda p: p.name)
+def test_every_code_block_is_a_snippet_include(path):
+    problems = []
+    for fence in fences(path):
+        if not fence.only_includes:
+            problems.append(
+                f"{fence.where}: a ```{fence.language} block with code typed into the page. "
+                f"Move the code into snippets/<page>/ and put only "
+                f'--8<-- "<page>/<file>:<section>" in the block.'
+            )
+        if not fence.language:
+            problems.append(f"{fence.where}: give the block a language (python, sql, text, ...)")
+        for target in fence.includes:
+            if LINE_NUMBERS_RE.search(target):
+                problems.append(
+                    f'{fence.where}: --8<-- "{target}" includes by line numbers, which drift. '
+                    f"Mark a section in the file (--8<-- [start:name] ... [end:name]) "
+                    f"and include it by name."
+                )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", page_files(), ids=lambda p: p.name)
+def test_every_include_exists(path):
+    for target in page_includes(path):
+        file, section = split_target(target)
+        assert (SNIPPETS / file).is_file(), (
+            f'{path.relative_to(ROOT)} includes "{target}" but snippets/{file} does not exist'
+        )
+        if section:
+            sections = SECTION_RE.findall((SNIPPETS / file).read_text(encoding="utf-8"))
+            assert section in sections, (
+                f'{path.relative_to(ROOT)} includes "{target}" but snippets/{file} has no '
+                f"section [start:{section}] (it has: {', '.join(sections) or 'none'})"
+            )
+        assert render(target).strip(), f'"{target}" renders as an empty block'
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_languages_have_the_same_snippets_and_sections(name):
+    by_lang = PAGES[name]
+    reference_lang = default_language()
+    if reference_lang not in by_lang:
+        pytest.fail(f"docs/{name}.{reference_lang}.md is missing")
+    reference = by_lang[reference_lang]
+    for lang, path in by_lang.items():
+        assert page_includes(path) == page_includes(reference), (
+            f"{path.name} and {reference.name} must include the same snippets in the same "
+            f"order:\n  {reference_lang}: {page_includes(reference)}\n  {lang}: {page_includes(path)}"
+        )
+        assert headings(path) == headings(reference), (
+            f"{path.name} and {reference.name} must have the same sections (heading levels "
+            f"in order):\n  {reference_lang}: {headings(reference)}\n  {lang}: {headings(path)}"
+        )
+        assert [f.info for f in fences(path)] == [f.info for f in fences(reference)], (
+            f"{path.name} and {reference.name}: code blocks must have the same language and "
+            f"options (translate titles by leaving them out of the fence)"
+        )
+
+
+def test_every_snippet_is_shown_in_every_language():
+    """No orphans: each file (and each named section) under snippets/ is on a page."""
+    included: dict[str, set[str]] = {lang: set() for lang in languages()}
+    for by_lang in PAGES.values():
+        for lang, path in by_lang.items():
+            included.setdefault(lang, set()).update(page_includes(path))
+    problems = []
+    for file in sorted(p for p in SNIPPETS.rglob("*") if p.is_file()):
+        rel = file.relative_to(SNIPPETS).as_posix()
+        if "__pycache__" in rel:
+            continue
+        sections = SECTION_RE.findall(file.read_text(encoding="utf-8"))
+        for lang, targets in included.items():
+            if rel in targets:
+                continue
+            if sections:
+                for section in sections:
+                    if f"{rel}:{section}" not in targets:
+                        problems.append(
+                            f'snippets/{rel} section "{section}" is not on any {lang} page: '
+                            f'include it with --8<-- "{rel}:{section}" or delete the section'
+                        )
+            else:
+                problems.append(
+                    f'snippets/{rel} is not on any {lang} page: include it with --8<-- "{rel}" '
+                    f"or, if only tests need it, move it to tests/"
+                )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_every_snippet_on_a_page_is_used_by_its_test_module(name):
+    """One hop: docs/<page>.*.md -> snippets/<page>/ -> tests/test_<page>.py."""
+    targets = page_includes(PAGES[name][default_language()])
+    if not targets:
+        return
+    module = ROOT / "tests" / f"test_{name.replace('-', '_').replace('/', '_')}.py"
+    assert module.is_file(), f"{module.relative_to(ROOT)} is missing: the page's snippets need tests"
+    source = module.read_text(encoding="utf-8")
+    missing = []
+    for target in targets:
+        file, section = split_target(target)
+        short = file.split("/", 1)[1] + (f":{section}" if section else "")
+        if f'"{short}"' not in source and f'"{target}"' not in source:
+            missing.append(target)
+    assert not missing, (
+        f"{module.relative_to(ROOT)} never uses these snippets shown on the page "
+        f"(run them and assert what the page claims): {missing}"
+    )
+
+
+@pytest.mark.parametrize("path", page_files(), ids=lambda p: p.name)
+def test_rendered_page_shows_exactly_the_snippets(path):
+    """Expand the page as MkDocs does; each block is the text the tests run."""
+    written, rendered = fences(path), rendered_fences(path)
+    assert len(written) == len(rendered)
+    for before, after in zip(written, rendered):
+        expected = "\n".join(render(t) for t in before.includes)
+        assert after.body.rstrip("\n") == expected, f"{before.where} renders differently"
+
+
+# --- The built site ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{log}"
+    warnings = [line for line in log.splitlines() if "WARNING" in line]
+    assert not warnings, "mkdocs build printed warnings:\n" + "\n".join(warnings)
+    return site
+
+
+def built_page(site: Path, name: str, lang: str) -> Path:
+    prefix = "" if lang == default_language() else f"{lang}/"
+    return site / prefix / ("index.html" if name == "index" else f"{name}/index.html")
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_site_builds_every_page_in_every_language(built_site, name):
+    for lang in languages():
+        html = built_page(built_site, name, lang)
+        assert html.is_file(), f"{html.relative_to(built_site)} was not built"
+        assert f'<html lang="{lang}"' in html.read_text(encoding="utf-8")
+
+
+class _Resources(HTMLParser):
+    """Collects the URLs a browser fetches by itself when it loads a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in {"script", "img", "iframe", "audio", "video", "source"} and a.get("src"):
+            self.urls.append(a["src"])
+        if tag == "link" and a.get("href") and a.get("rel") not in {"alternate", "canonical"}:
+            self.urls.append(a["href"])
+
+
+def test_pages_load_nothing_from_third_party_hosts(built_site):
+    problems = []
+    for html in sorted(built_site.rglob("*.html")):
+        parser = _Resources()
+        parser.feed(html.read_text(encoding="utf-8"))
+        for url in parser.urls:
+            if urlparse(url).netloc:
+                problems.append(f"{html.relative_to(built_site)} loads {url}")
+    for css in sorted(built_site.rglob("*.css")):
+        for url in re.findall(r"url\(\s*['\"]?(https?://[^)'\"]+)", css.read_text("utf-8")):
+            problems.append(f"{css.relative_to(built_site)} loads {url}")
+    assert not problems, "\n".join(problems)
+
+
+def test_docs_dir_holds_only_pages_and_assets():
+    stray = [p for p in DOCS.rglob("*") if p.is_file() and p.suffix in {".py", ".sql", ".sh"}]
+    assert not stray, f"code files belong in snippets/, not docs/: {stray}"
