@@ -102,7 +102,7 @@ def _url_from_environment(value: str) -> URL:
             f"Expected e.g. mysql+mysqldb://USER:PASSWORD@HOST:3306/",
             pytrace=False,
         )
-    return url.set(database=None)
+    return url._replace(database=None)  # URL.set() treats None as "unchanged"
 
 
 @pytest.fixture(scope="session")
