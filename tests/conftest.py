@@ -19,6 +19,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from pytest_mysql import factories
@@ -82,8 +83,18 @@ def _local_server() -> dict | None:
 LOCAL_SERVER = _local_server()
 if LOCAL_SERVER and all(LOCAL_SERVER.get(k) for k in ("mysqld_safe", "admin_executable")):
     throwaway_server = factories.mysql_proc(host="127.0.0.1", user="root", **LOCAL_SERVER)
+    # A second one, only for tests that restart or reconfigure the server.
+    restartable_server = factories.mysql_proc(host="127.0.0.1", user="root", **LOCAL_SERVER)
 else:
     LOCAL_SERVER = None
+
+
+def _local_server_url(proc) -> URL:
+    if "mariadbd" in str(LOCAL_SERVER["mysqld_exec"]):
+        return URL.create("mysql+mysqldb", username="root", host="127.0.0.1", port=proc.port)
+    return URL.create(
+        "mysql+mysqldb", username="root", host="localhost", query={"unix_socket": proc.unixsocket}
+    )
 
 
 def _url_from_environment(value: str) -> URL:
@@ -112,16 +123,7 @@ def server_url(request: pytest.FixtureRequest) -> URL:
         url = _url_from_environment(value)
         where = f"{URL_VARIABLE} ({url.render_as_string(hide_password=True)})"
     elif LOCAL_SERVER:
-        proc = request.getfixturevalue("throwaway_server")
-        if "mariadbd" in str(LOCAL_SERVER["mysqld_exec"]):
-            url = URL.create("mysql+mysqldb", username="root", host="127.0.0.1", port=proc.port)
-        else:
-            url = URL.create(
-                "mysql+mysqldb",
-                username="root",
-                host="localhost",
-                query={"unix_socket": proc.unixsocket},
-            )
+        url = _local_server_url(request.getfixturevalue("throwaway_server"))
         where = f"the throwaway server started from {LOCAL_SERVER['mysqld_exec']}"
     else:
         pytest.fail(NO_SERVER, pytrace=False)
@@ -158,9 +160,36 @@ def database_url(server_url: URL, admin_engine: Engine) -> Iterator[str]:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
 
 
-@pytest.fixture
-def snippet_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The environment a reader runs the snippets in: DATABASE_URL names the test database."""
-    monkeypatch.setenv(URL_VARIABLE, database_url)
-    return dict(os.environ)
+@dataclass
+class OwnedServer:
+    """A server this test run started itself, so tests may restart or reconfigure it."""
+
+    url: str  # URL of a database on it
+    process: object  # pytest-mysql's executor
+
+    def restart(self) -> None:
+        self.process.stop()
+        self.process.start()
+
+
+@pytest.fixture(scope="session")
+def owned_server(request: pytest.FixtureRequest) -> OwnedServer:
+    """A throwaway server of the suite's own, even when DATABASE_URL names another one.
+
+    Restarting a server or changing its GLOBAL settings is never done to a server
+    the suite did not start. Without a local mariadbd/mysqld these tests say so.
+    """
+    if not LOCAL_SERVER:
+        pytest.skip(
+            "needs a server the suite starts itself (a local mariadbd or mysqld): "
+            f"a server named by {URL_VARIABLE} is never restarted or reconfigured. "
+            "Install mariadb-server to run this test."
+        )
+    proc = request.getfixturevalue("restartable_server")
+    url = _local_server_url(proc)
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE DATABASE IF NOT EXISTS owned CHARACTER SET utf8mb4")
+    engine.dispose()
+    return OwnedServer(url.set(database="owned").render_as_string(hide_password=False), proc)
 

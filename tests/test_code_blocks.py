@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from pages import default_language, fences, pages, rendered_fences
 from support import run_script, run_shell
@@ -20,8 +21,12 @@ from support import run_script, run_shell
 EXPECTED_ERRORS = {
     "mysql_server_has_gone_away/reproduce.py": "sqlalchemy.exc.OperationalError",
 }
+# Snippets for another driver than DATABASE_URL's mysqlclient run with this one.
+DRIVER = {"drivers/async_pre_ping.py": "aiomysql", "drivers/async_recycle.py": "asyncmy"}
+# SQL that changes GLOBAL settings runs only on a server the suite started itself.
+OWNED_SERVER_ONLY = {"causes/max_allowed_packet.sql:raise"}
 RUNNABLE = {"python", "sql", "sh", "bash"}
-NOT_RUNNABLE = {"text"}  # output shown on the page
+NOT_RUNNABLE = {"text", "ini"}  # output, and server configuration (tests/test_causes.py)
 
 
 def _blocks():
@@ -49,8 +54,15 @@ def test_every_block_has_a_known_language():
 
 
 @pytest.mark.parametrize(("fence", "targets"), [p for p in BLOCKS if p.values[0].language in RUNNABLE])
-def test_code_block_runs(fence, targets, database_url, tmp_path):
+def test_code_block_runs(fence, targets, request, tmp_path):
     (target,) = targets  # runnable blocks show one snippet each
+    if target in OWNED_SERVER_ONLY:
+        database_url = request.getfixturevalue("owned_server").url
+    else:
+        database_url = request.getfixturevalue("database_url")
+    if target in DRIVER:
+        url = make_url(database_url).set(drivername=f"mysql+{DRIVER[target]}")
+        database_url = url.render_as_string(hide_password=False)
     if fence.language == "python":
         result = run_script(target, database_url, tmp_path)
         expected_error = EXPECTED_ERRORS.get(target)

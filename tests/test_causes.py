@@ -1,0 +1,383 @@
+"""The page docs/causes.{ja,en}.md: every way the connection goes away, and which fix helps.
+
+Snippets: snippets/causes/. Each cell of the page's table names a test here (or in
+test_mysql_server_has_gone_away.py for the idle timeout); test_every_cell_names_a_test
+keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from middlebox import Middlebox
+from pages import ROOT, languages, render
+from support import (
+    IDLE_DISCONNECT_CODES,
+    connection_id,
+    drop_idle_connections_after,
+    load_snippet,
+    pool_clock_moved_forward,
+    wait_past_timeout,
+)
+
+PAGE = "causes"
+DISCONNECT_CODES = IDLE_DISCONNECT_CODES | {1927, 2055}  # + MariaDB's "connection killed"
+
+
+def snippet(name: str) -> str:
+    return f"{PAGE}/{name}"
+
+
+def checkout_and_select(engine) -> int:
+    with engine.connect() as conn:
+        return connection_id(conn)
+
+
+def assert_disconnect(caught) -> None:
+    error = caught.value
+    assert error.orig.args[0] in DISCONNECT_CODES, error
+    assert error.connection_invalidated
+
+
+def is_mariadb(engine) -> bool:
+    with engine.connect() as conn:
+        return "mariadb" in conn.execute(text("SELECT VERSION()")).scalar_one().lower()
+
+
+# --- The page's table names real tests ----------------------------------------------
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_every_cell_names_a_test(lang):
+    page = (ROOT / "docs" / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
+    table = [line for line in page.splitlines() if line.startswith("|")][2:]
+    assert table, "the page has no table"
+    defined = {
+        name
+        for module in (ROOT / "tests").glob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)", module.read_text("utf-8"), re.M)
+    }
+    for row in table:
+        cells = [c.strip() for c in row.strip("|").split("|")][1:]
+        for cell in cells:
+            names = re.findall(r"`(test_\w+)", cell)
+            assert names, f"{lang}: cell {cell!r} in row {row!r} names no test"
+            for name in names:
+                assert name in defined, f"{lang}: {name} is on the page but not in tests/"
+
+
+# --- Server restart or failover -------------------------------------------------------
+
+
+def test_restart_breaks_pooled_connections(owned_server):
+    engine = create_engine(owned_server.url)
+    checkout_and_select(engine)
+    owned_server.restart()
+    with pytest.raises(OperationalError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert_disconnect(caught)
+    engine.dispose()
+
+
+def test_pre_ping_recovers_after_restart(owned_server, tmp_path):
+    engine = load_snippet("mysql_server_has_gone_away/pre_ping.py", owned_server.url)["engine"]
+    first_id = checkout_and_select(engine)
+    owned_server.restart()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
+    assert first_id  # a new server numbers connections anew; it is a new connection anyway
+    engine.dispose()
+
+
+def test_recycle_does_not_help_after_restart(owned_server):
+    engine = load_snippet("mysql_server_has_gone_away/recycle.py", owned_server.url)["engine"]
+    checkout_and_select(engine)
+    owned_server.restart()  # the connection is seconds old: far below pool_recycle
+    with pytest.raises(OperationalError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert_disconnect(caught)
+    engine.dispose()
+
+
+# --- KILL CONNECTION and KILL QUERY ---------------------------------------------------
+
+
+def kill(admin_engine, what: str, connection: int) -> None:
+    with admin_engine.connect() as admin:
+        admin.exec_driver_sql(f"KILL {what} {connection}")
+
+
+def test_kill_connection_breaks_a_pooled_connection(database_url, admin_engine):
+    engine = create_engine(database_url)
+    kill(admin_engine, "CONNECTION", checkout_and_select(engine))
+    with pytest.raises(OperationalError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert_disconnect(caught)
+    engine.dispose()
+
+
+def test_pre_ping_recovers_after_kill_connection(database_url, admin_engine):
+    engine = load_snippet("mysql_server_has_gone_away/pre_ping.py", database_url)["engine"]
+    killed = checkout_and_select(engine)
+    kill(admin_engine, "CONNECTION", killed)
+    assert checkout_and_select(engine) != killed
+    engine.dispose()
+
+
+def test_recycle_does_not_help_after_kill_connection(database_url, admin_engine):
+    engine = load_snippet("mysql_server_has_gone_away/recycle.py", database_url)["engine"]
+    kill(admin_engine, "CONNECTION", checkout_and_select(engine))
+    with pytest.raises(OperationalError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert_disconnect(caught)
+    engine.dispose()
+
+
+def test_kill_query_is_not_a_disconnect(database_url, admin_engine):
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        own_id = connection_id(conn)
+        killer = threading.Timer(0.5, kill, [admin_engine, "QUERY", own_id])
+        killer.start()
+        try:
+            # MariaDB reports 1317; MySQL ends SLEEP() early and returns 1 instead.
+            result = conn.execute(text("SELECT SLEEP(10)")).scalar_one()
+            assert result == 1
+        except OperationalError as error:
+            assert error.orig.args[0] == 1317, error
+            assert not error.connection_invalidated
+            conn.rollback()
+        finally:
+            killer.join()
+        assert connection_id(conn) == own_id, "the same connection goes on working"
+    engine.dispose()
+
+
+# --- A packet larger than max_allowed_packet ------------------------------------------
+
+
+def insert_blob(engine, size: int | None = None) -> None:
+    """INSERT a value of `size` bytes (default: 1 KB more than the connection's limit)."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS blobs (data LONGBLOB)"))
+        limit = conn.execute(text("SELECT @@max_allowed_packet")).scalar_one()
+    with engine.begin() as conn:
+        data = b"x" * (size or limit + 1024)
+        conn.execute(text("INSERT INTO blobs (data) VALUES (:data)"), {"data": data})
+
+
+@pytest.mark.parametrize("fix", ["pre_ping.py", "recycle.py"])
+def test_oversized_packet_fails_even_with_a_fix(database_url, fix):
+    engine = load_snippet(f"mysql_server_has_gone_away/{fix}", database_url)["engine"]
+    with pytest.raises(OperationalError) as caught:
+        insert_blob(engine)
+    # 1153: the server refused the packet, and it has closed the connection too.
+    assert caught.value.orig.args[0] in {1153, 2006, 2013}, caught.value
+    engine.dispose()
+
+
+def test_raising_max_allowed_packet_lets_it_through(owned_server):
+    engine = create_engine(owned_server.url)
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT @@GLOBAL.max_allowed_packet")).scalar_one()
+    with pytest.raises(OperationalError):
+        insert_blob(engine, before + 1024)
+    engine.dispose()
+
+    raise_sql = render(snippet("max_allowed_packet.sql:raise"))
+    wanted = eval(re.search(r"=\s*([\d\s*]+);", raise_sql)[1])  # "64 * 1024 * 1024"
+    config = configparser.ConfigParser()
+    config.read_string(render(snippet("my.cnf")))
+    size = config["mysqld"]["max_allowed_packet"]
+    assert int(size.rstrip("M")) * 1024 * 1024 == wanted, "my.cnf and SET GLOBAL must agree"
+    assert wanted > before
+
+    engine = create_engine(owned_server.url)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(raise_sql)
+    engine.dispose()  # the new limit applies to connections opened after the change
+    engine = create_engine(owned_server.url)
+    try:
+        insert_blob(engine, before + 1024)
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SET GLOBAL max_allowed_packet = {before}")
+        engine.dispose()
+
+
+def test_max_allowed_packet_query_shows_the_setting(database_url):
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        name, value = conn.exec_driver_sql(render(snippet("max_allowed_packet.sql:check"))).one()
+    assert name == "max_allowed_packet" and int(value) >= 1024 * 1024
+    engine.dispose()
+
+
+# --- A middlebox ends idle TCP connections --------------------------------------------
+
+
+@pytest.fixture
+def middlebox(server_url):
+    if server_url.query.get("unix_socket"):
+        pytest.skip("the middlebox is a TCP proxy: this server is reached by a unix socket")
+    with Middlebox(server_url.host, server_url.port or 3306) as box:
+        yield box
+
+
+def through(middlebox, database_url: str) -> str:
+    url = make_url(database_url).set(host="127.0.0.1", port=middlebox.port)
+    return url.render_as_string(hide_password=False)
+
+
+def end_connections(middlebox, how: str) -> None:
+    {"fin": middlebox.close_all, "rst": middlebox.reset_all, "drop": middlebox.drop_all}[how]()
+
+
+@pytest.mark.parametrize("how", ["fin", "rst"])
+def test_middlebox_close_breaks_a_pooled_connection(database_url, middlebox, how):
+    engine = create_engine(through(middlebox, database_url))
+    checkout_and_select(engine)
+    end_connections(middlebox, how)
+    with pytest.raises(OperationalError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert_disconnect(caught)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("how", ["fin", "rst"])
+def test_pre_ping_recovers_after_middlebox_close(database_url, middlebox, how):
+    url = through(middlebox, database_url)
+    engine = load_snippet("mysql_server_has_gone_away/pre_ping.py", url)["engine"]
+    first_id = checkout_and_select(engine)
+    end_connections(middlebox, how)
+    assert checkout_and_select(engine) != first_id
+    engine.dispose()
+
+
+@pytest.mark.parametrize("how", ["fin", "rst", "drop"])
+def test_recycle_below_the_middlebox_limit_avoids_it(database_url, middlebox, how):
+    """pool_recycle 1 s; the middlebox forgets connections idle for longer (here: 2 s)."""
+    engine = create_engine(through(middlebox, database_url), pool_recycle=1)
+    first_id = checkout_and_select(engine)
+    wait_past_timeout(1)
+    end_connections(middlebox, how)
+    assert checkout_and_select(engine) != first_id  # recycled at checkout, never used
+    engine.dispose()
+
+
+def checkout_in_background(engine) -> tuple[threading.Thread, dict]:
+    outcome: dict = {}
+
+    def work():
+        started = time.monotonic()
+        try:
+            outcome["id"] = checkout_and_select(engine)
+        except DBAPIError as error:
+            outcome["error"] = error
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def test_pre_ping_hangs_on_a_silent_drop_without_read_timeout(database_url, middlebox):
+    engine = load_snippet(
+        "mysql_server_has_gone_away/pre_ping.py", through(middlebox, database_url)
+    )["engine"]
+    checkout_and_select(engine)
+    middlebox.drop_all()
+    thread, outcome = checkout_in_background(engine)
+    thread.join(timeout=3)
+    assert thread.is_alive(), f"expected the ping to wait for a reply forever: {outcome}"
+    middlebox.reset_all()  # let the stuck ping fail, so the thread ends
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+def test_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, middlebox):
+    """The snippet's settings, with read_timeout shortened from 30 s to 2 s for the test."""
+    url = through(middlebox, database_url)
+    engine = load_snippet(snippet("timeouts.py"), url)["engine"]
+    seen: dict = {}
+
+    @event.listens_for(engine, "do_connect")
+    def shorten_read_timeout(dialect, conn_rec, cargs, cparams):
+        seen.update(cparams)
+        cparams["read_timeout"] = 2
+
+    first_id = checkout_and_select(engine)
+    assert seen.get("read_timeout") and seen.get("write_timeout"), (
+        f"timeouts.py must set read_timeout and write_timeout: {seen}"
+    )
+    middlebox.drop_all()
+    thread, outcome = checkout_in_background(engine)
+    thread.join(timeout=2 + 10)
+    assert not thread.is_alive(), "the ping should give up after read_timeout"
+    assert "error" not in outcome, outcome["error"]  # pre-ping replaced the connection
+    assert outcome["id"] != first_id
+    engine.dispose()
+
+
+def test_timeouts_snippet_recycles_below_the_middlebox_limit(database_url, middlebox, monkeypatch):
+    """pool_recycle=300 against a limit of 350 s (AWS NLB): the pool clock moves 350 s."""
+    engine = load_snippet(snippet("timeouts.py"), through(middlebox, database_url))["engine"]
+    first_id = checkout_and_select(engine)
+    middlebox.drop_all()  # a dropped connection would hang a ping for read_timeout (30 s)
+    pool_clock_moved_forward(monkeypatch, 350)
+    thread, outcome = checkout_in_background(engine)
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "recycled connections are not pinged: no wait"
+    assert outcome.get("id") not in (None, first_id), outcome
+    engine.dispose()
+
+
+# --- Held checked out, or a transaction left open, past the timeout -------------------
+
+
+def test_retry_runs_the_whole_unit_of_work_again(database_url):
+    namespace = load_snippet(snippet("retry.py"), database_url)
+    engine, run_in_transaction = namespace["engine"], namespace["run_in_transaction"]
+    drop_idle_connections_after(engine)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE accounts (id INT PRIMARY KEY, balance INT)"))
+        conn.execute(text("INSERT INTO accounts VALUES (1, 100), (2, 0)"))
+
+    attempts = []
+
+    def transfer(session: Session):
+        attempts.append(1)
+        session.execute(text("UPDATE accounts SET balance = balance - 10 WHERE id = 1"))
+        if len(attempts) == 1:
+            wait_past_timeout()  # the first attempt stalls with its transaction open
+        session.execute(text("UPDATE accounts SET balance = balance + 10 WHERE id = 2"))
+        return "done"
+
+    assert run_in_transaction(transfer) == "done"
+    assert len(attempts) == 2
+    with engine.connect() as conn:
+        balances = dict(conn.execute(text("SELECT id, balance FROM accounts")).all())
+    assert balances == {1: 90, 2: 10}, "applied exactly once"
+    engine.dispose()
+
+
+def test_retry_gives_up_on_other_errors(database_url):
+    run_in_transaction = load_snippet(snippet("retry.py"), database_url)["run_in_transaction"]
+    attempts = []
+
+    def broken(session: Session):
+        attempts.append(1)
+        session.execute(text("SELECT * FROM no_such_table"))
+
+    with pytest.raises(DBAPIError):
+        run_in_transaction(broken)
+    assert len(attempts) == 1, "only a lost connection is worth a retry"
