@@ -143,7 +143,7 @@ def test_recycle_does_not_help_after_kill_connection(database_url, admin_engine)
 
 
 def test_kill_query_is_not_a_disconnect(database_url, admin_engine):
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, future=True)  # commit/rollback as in 2.x, on 1.4 too
     with engine.connect() as conn:
         own_id = connection_id(conn)
         killer = threading.Timer(0.5, kill, [admin_engine, "QUERY", own_id])

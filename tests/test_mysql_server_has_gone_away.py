@@ -334,7 +334,9 @@ def test_connection_held_checked_out_fails_even_with_pre_ping(database_url):
 
 
 def test_lost_transaction_must_be_rolled_back_and_retried_whole(database_url):
-    engine = drop_idle_connections_after(create_engine(database_url, pool_pre_ping=True))
+    # future=True: 2.x-style commit/rollback on SQLAlchemy 1.4 too (the default on 2.x).
+    engine = create_engine(database_url, pool_pre_ping=True, future=True)
+    drop_idle_connections_after(engine)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE lost_transaction (id INT PRIMARY KEY)"))
 
