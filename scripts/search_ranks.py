@@ -1,0 +1,66 @@
+"""Print where each search query of tests/test_browser.py ranks, as a Markdown table.
+
+Builds the site into a temporary directory, serves it on 127.0.0.1 and types every
+query into the search box in headless Chromium, from each language root it is listed
+for. "rank" counts the results in the reader's language (what the tests assert,
+first or second), "overall" counts every result in the mixed-language list.
+A measurement, not a test:
+
+    .venv/bin/python scripts/search_ranks.py
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from browser import CHROMIUM, CHROMIUM_ARGS, missing_browser, search, serve  # noqa: E402
+from test_browser import QUERIES, in_language, page_path, root  # noqa: E402
+
+
+def rank(paths: list[str], want: str) -> str:
+    return str(paths.index(want) + 1) if want in paths else "-"
+
+
+def main() -> int:
+    if why := missing_browser():
+        print(why, file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as site:
+        subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
+            cwd=ROOT,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            check=True,
+        )
+        with serve(Path(site)) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            opened = {}
+            print("| query | from | expected | rank | overall |")
+            print("|---|---|---|---|---|")
+            for query in QUERIES:
+                for lang in query.roots:
+                    if lang not in opened:
+                        opened[lang] = browser.new_page()
+                        opened[lang].goto(url + root(lang))
+                    results = search(opened[lang], query.text)
+                    want = page_path(query.page, lang)
+                    text = query.text.replace("|", "\\|")
+                    print(
+                        f"| `{text}` | {root(lang)} | {want} "
+                        f"| {rank(in_language(results, lang), want)} | {rank(results, want)} |"
+                    )
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
