@@ -1,9 +1,9 @@
 """Print where each search query of tests/test_browser.py ranks, as a Markdown table.
 
 Builds the site into a temporary directory, serves it on 127.0.0.1 and types every
-query into the search box in headless Chromium, from each language root it is listed
-for. "rank" counts the results in the reader's language (what the tests assert,
-first or second), "overall" counts every result in the mixed-language list.
+query into the search box in headless Chromium, from / and from /en/. "rank" counts
+the results in the expected page's language (what the tests assert: first or second),
+"overall" counts every result in the mixed-language list ("-": not found).
 A measurement, not a test:
 
     .venv/bin/python scripts/search_ranks.py
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from browser import CHROMIUM, CHROMIUM_ARGS, missing_browser, search, serve  # noqa: E402
-from test_browser import QUERIES, in_language, page_path, root  # noqa: E402
+from test_browser import in_language, root, search_cases  # noqa: E402
 
 
 def rank(paths: list[str], want: str) -> str:
@@ -46,18 +46,17 @@ def main() -> int:
             opened = {}
             print("| query | from | expected | rank | overall |")
             print("|---|---|---|---|---|")
-            for query in QUERIES:
-                for lang in query.roots:
-                    if lang not in opened:
-                        opened[lang] = browser.new_page()
-                        opened[lang].goto(url + root(lang))
-                    results = search(opened[lang], query.text)
-                    want = page_path(query.page, lang)
-                    text = query.text.replace("|", "\\|")
-                    print(
-                        f"| `{text}` | {root(lang)} | {want} "
-                        f"| {rank(in_language(results, lang), want)} | {rank(results, want)} |"
-                    )
+            for case in search_cases():
+                query, want, lang, from_lang = case.values
+                if from_lang not in opened:
+                    opened[from_lang] = browser.new_page()
+                    opened[from_lang].goto(url + root(from_lang))
+                results = search(opened[from_lang], query)
+                text = query.replace("|", "\\|")
+                print(
+                    f"| `{text}` | {root(from_lang)} | {want} "
+                    f"| {rank(in_language(results, lang), want)} | {rank(results, want)} |"
+                )
             browser.close()
     return 0
 
