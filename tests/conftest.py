@@ -18,8 +18,11 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from pytest_mysql import factories
@@ -27,6 +30,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
+
+from pages import ROOT
 
 URL_VARIABLE = "DATABASE_URL"
 
@@ -193,3 +198,22 @@ def owned_server(request: pytest.FixtureRequest) -> OwnedServer:
     engine.dispose()
     return OwnedServer(url.set(database="owned").render_as_string(hide_password=False), proc)
 
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The site built once per run with `mkdocs build --strict`, in a temporary directory."""
+    site = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # material's end-of-life banner
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{log}"
+    warnings = [line for line in log.splitlines() if "WARNING" in line]
+    assert not warnings, "mkdocs build printed warnings:\n" + "\n".join(warnings)
+    return site

@@ -5,10 +5,7 @@ These checks need no database. Each failure says how to fix it.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
@@ -31,6 +28,9 @@ from pages import (
     split_page_name,
     split_target,
 )
+
+# With test_browser.py on one pytest-xdist worker, so the site is built only once.
+pytestmark = pytest.mark.xdist_group("site")
 
 SECTION_RE = re.compile(r"-{1,}8<-{1,}\s+\[\s*start\s*:\s*([a-z][-_0-9a-z]*)\s*\]", re.I)
 PAGES = pages()
@@ -183,24 +183,6 @@ def test_rendered_page_shows_exactly_the_snippets(path):
 
 
 # --- The built site ----------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # material's end-of-life banner
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{log}"
-    warnings = [line for line in log.splitlines() if "WARNING" in line]
-    assert not warnings, "mkdocs build printed warnings:\n" + "\n".join(warnings)
-    return site
 
 
 def built_page(site: Path, name: str, lang: str) -> Path:

@@ -1,0 +1,38 @@
+"""Give every language its own 404 page, and put the site map where Material looks.
+
+404.html: mkdocs-static-i18n builds the default language into site/ and then builds
+each other language into site/<lang>/ by running the whole build again with the same
+site_dir. Each run renders the theme's 404.html at the root of site_dir, so the last
+language built overwrites the default language's and no language directory gets its
+own (upstream issues ultrabug/mkdocs-static-i18n#284 and #326). After each
+language's build, this moves that language's 404.html into its directory and puts
+the default language's back:  site/404.html (ja), site/en/404.html (en).
+
+sitemap.xml: for the language switcher, Material fetches sitemap.xml relative to every
+`<link rel="alternate">` of a page, and mkdocs-static-i18n points those at the page's
+translations (/en/error-messages/ -> /en/error-messages/sitemap.xml). Without a file
+there, every page logs a 404 in the browser console. This copies the site map (it
+lists both languages) next to every page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_default_404: bytes | None = None
+
+
+def on_post_build(config, **kwargs) -> None:
+    global _default_404
+    i18n = config.plugins["i18n"]
+    site = Path(config.site_dir)
+    page_404 = site / "404.html"
+    if i18n.current_language == i18n.default_language:
+        _default_404 = page_404.read_bytes()
+    else:
+        (site / i18n.current_language / "404.html").write_bytes(page_404.read_bytes())
+        page_404.write_bytes(_default_404)
+
+    sitemap = (site / "sitemap.xml").read_bytes()
+    for index in site.rglob("index.html"):
+        (index.parent / "sitemap.xml").write_bytes(sitemap)

@@ -1,0 +1,68 @@
+"""Print where each search query of tests/test_browser.py ranks, as a Markdown table.
+
+Builds the site into a temporary directory, serves it on 127.0.0.1 and types every
+query into the search box in headless Chromium, from / and from /en/. "rank" counts
+the results in the expected page's language (what the tests assert: first or second)
+and gives the best-placed of the expected pages,
+"overall" counts every result in the mixed-language list ("-": not found).
+A measurement, not a test:
+
+    .venv/bin/python scripts/search_ranks.py
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from browser import CHROMIUM, CHROMIUM_ARGS, missing_browser, search, serve  # noqa: E402
+from test_browser import in_language, root, search_cases  # noqa: E402
+
+
+def rank(paths: list[str], wanted: list[str]) -> str:
+    """Rank of the best-placed expected page ("-": none found)."""
+    found = [paths.index(p) + 1 for p in wanted if p in paths]
+    return str(min(found)) if found else "-"
+
+
+def main() -> int:
+    if why := missing_browser():
+        print(why, file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as site:
+        subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
+            cwd=ROOT,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            check=True,
+        )
+        with serve(Path(site)) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            opened = {}
+            print("| query | from | expected | rank | overall |")
+            print("|---|---|---|---|---|")
+            for case in search_cases():
+                query, want, lang, from_lang = case.values
+                if from_lang not in opened:
+                    opened[from_lang] = browser.new_page()
+                    opened[from_lang].goto(url + root(from_lang))
+                results = search(opened[from_lang], query)
+                text = query.replace("|", "\\|")
+                print(
+                    f"| `{text}` | {root(from_lang)} | {' or '.join(want)} "
+                    f"| {rank(in_language(results, lang), want)} | {rank(results, want)} |"
+                )
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

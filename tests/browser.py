@@ -1,0 +1,143 @@
+"""The built site in a real browser: a local web server and headless Chromium.
+
+Used by tests/test_browser.py and scripts/search_ranks.py. Chromium is Debian's
+(``apt-get install chromium``), driven by Playwright for Python; Playwright's own
+browser downloads are not used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    # Without these, Chromium phones home to Google hosts at start-up.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+HOST = "127.0.0.1"
+
+NO_CHROMIUM = f"""\
+The browser tests need Chromium at {CHROMIUM}. Install it:
+    sudo apt-get install chromium        (Debian/Ubuntu)
+(Playwright's own browser download is not used.)"""
+
+
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run, or None."""
+    return None if CHROMIUM.is_file() else NO_CHROMIUM
+
+
+# --- A static host for the built site --------------------------------------------
+
+
+class _SiteHandler(SimpleHTTPRequestHandler):
+    """Serves the built site like a static host: a missing page gets the nearest
+    404.html up the directory tree (so /en/missing/ gets /en/404.html), status 404."""
+
+    def log_message(self, format, *args):  # keep the test output clean
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        page = self._nearest_404() if code == HTTPStatus.NOT_FOUND else None
+        if page is None:
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _nearest_404(self) -> Path | None:
+        root = Path(self.directory).resolve()
+        here = Path(self.translate_path(self.path)).resolve()
+        for folder in [here, *here.parents]:
+            if folder != root and root not in folder.parents:
+                break
+            if (folder / "404.html").is_file():
+                return folder / "404.html"
+        return None
+
+
+@contextlib.contextmanager
+def serve(site: Path) -> Iterator[str]:
+    """Serve `site` on 127.0.0.1 at a free port; yields the base URL (no trailing slash)."""
+    server = ThreadingHTTPServer((HOST, 0), functools.partial(_SiteHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+# --- What a page did -----------------------------------------------------------------
+
+
+@dataclass
+class PageLog:
+    """Console errors and requests to other hosts, recorded while a page is open."""
+
+    console_errors: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+
+    def watch(self, page) -> None:
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        page.on("request", self._request)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "")
+            self.console_errors.append(f"{message.text} ({where})")
+
+    def _request(self, request) -> None:
+        url = urlparse(request.url)
+        if url.scheme in {"http", "https", "ws", "wss"} and url.hostname != HOST:
+            self.foreign_requests.append(request.url)
+
+
+# --- Material's search box -----------------------------------------------------------
+
+
+def search(page, query: str) -> list[str]:
+    """Type `query` into the page's search box; return the result pages' paths, in order.
+
+    Material searches on key-up (a paste is Ctrl+V), so the text is filled in and a key
+    is pressed. To know that the results on screen belong to this query, the box is
+    cleared first and the placeholder awaited; then the first change of the result
+    count line is this query's answer.
+    """
+    from playwright.sync_api import expect
+
+    config = json.loads(page.locator("#__config").text_content())
+    placeholder = config["translations"]["search.result.placeholder"]
+    box = page.locator("input.md-search__input")
+    meta = page.locator(".md-search-result__meta")
+
+    box.fill("")
+    box.press("End")
+    expect(meta).to_have_text(placeholder)
+    box.fill(query)
+    box.press("End")
+    expect(meta).not_to_have_text(placeholder)
+    return page.locator("ol.md-search-result__list > li.md-search-result__item").evaluate_all(
+        "items => items.map(item => new URL(item.querySelector('a').href).pathname)"
+    )
