@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import MySQLdb
 import pytest
 import sqlalchemy
 from sqlalchemy import create_engine, text
@@ -28,12 +29,13 @@ from support import (
 PAGE = "drivers"
 SYNC_DRIVERS = ["mysqldb", "pymysql", "mysqlconnector"]
 ASYNC_DRIVERS = ["aiomysql", "asyncmy"]
-ERROR_TEXTS = {
-    "mysqldb": "drivers/errors.txt:mysqldb",
-    "pymysql": "drivers/errors.txt:pymysql",
-    "mysqlconnector": "drivers/errors.txt:mysqlconnector",
-    "aiomysql": "drivers/errors.txt:aiomysql",
-    "asyncmy": "drivers/errors.txt:asyncmy",
+ERROR_TEXTS = {  # the page shows the index's texts (docs/error-messages)
+    "libmariadb": "error_messages/messages.txt:libmariadb",
+    "libmysqlclient": "error_messages/messages.txt:libmysqlclient",
+    "pymysql": "error_messages/messages.txt:pymysql",
+    "mysqlconnector": "error_messages/messages.txt:mysql_connector",
+    "aiomysql": "error_messages/messages.txt:aiomysql",
+    "asyncmy": "error_messages/messages.txt:asyncmy",
 }
 # Codes a lost connection is reported with, across drivers and servers.
 LOST_CONNECTION = {2006, 2013, 2055, 4031}
@@ -53,6 +55,9 @@ def assert_text_on_page(driver: str, error: BaseException) -> None:
     def normalize(line: str) -> str:
         return re.sub(r"'127\.0\.0\.1:\d+'", "'127.0.0.1:PORT'", line)
 
+    if driver == "mysqldb":  # its wording comes from the C library it is linked against
+        version = MySQLdb._mysql.get_client_info()
+        driver = "libmariadb" if int(version.split(".")[0]) < 5 else "libmysqlclient"
     shown = [normalize(line) for line in render(ERROR_TEXTS[driver]).splitlines()]
     line = normalize(exception_line(error))
     if error_code(error) == 4031:
