@@ -163,4 +163,3 @@ def snippet_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str,
     """The environment a reader runs the snippets in: DATABASE_URL names the test database."""
     monkeypatch.setenv(URL_VARIABLE, database_url)
     return dict(os.environ)
-

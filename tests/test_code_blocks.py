@@ -28,7 +28,7 @@ def _blocks():
     seen = set()
     for name, by_lang in sorted(pages().items()):
         path = by_lang[default_language()]
-        for written, rendered in zip(fences(path), rendered_fences(path)):
+        for written, rendered in zip(fences(path), rendered_fences(path), strict=True):
             targets = tuple(written.includes)
             if targets in seen:
                 continue
@@ -48,7 +48,9 @@ def test_every_block_has_a_known_language():
     assert not unknown, f"use one of {sorted(RUNNABLE | NOT_RUNNABLE)}: {unknown}"
 
 
-@pytest.mark.parametrize(("fence", "targets"), [p for p in BLOCKS if p.values[0].language in RUNNABLE])
+@pytest.mark.parametrize(
+    ("fence", "targets"), [p for p in BLOCKS if p.values[0].language in RUNNABLE]
+)
 def test_code_block_runs(fence, targets, database_url, tmp_path):
     (target,) = targets  # runnable blocks show one snippet each
     if fence.language == "python":
