@@ -14,11 +14,16 @@ import pytest
 from sqlalchemy import create_engine
 
 from pages import default_language, fences, pages, rendered_fences
-from support import run_script, run_shell
+from support import copy_of_repository, run_script, run_shell
 
 # Blocks that are meant to fail, and the exception their last line names.
 EXPECTED_ERRORS = {
     "mysql_server_has_gone_away/reproduce.py": "sqlalchemy.exc.OperationalError",
+}
+# Commands a contributor types at the top of a clone (the contributing page): they run in
+# a copy of this repository.
+IN_A_CLONE = {
+    "contributing/new_article.sh",
 }
 RUNNABLE = {"python", "sql", "sh", "bash"}
 NOT_RUNNABLE = {"text"}  # output shown on the page
@@ -63,7 +68,8 @@ def test_code_block_runs(fence, targets, database_url, tmp_path):
         else:
             assert result.returncode == 0, result.stderr
     elif fence.language in {"sh", "bash"}:
-        result = run_shell(target, tmp_path)
+        cwd = copy_of_repository(tmp_path / "clone") if target in IN_A_CLONE else tmp_path
+        result = run_shell(target, cwd)
         assert result.returncode == 0, result.stderr
     elif fence.language == "sql":
         engine = create_engine(database_url)

@@ -246,20 +246,28 @@ def test_every_japanese_nav_title_has_a_translation():
 
 # scripts/new_article.py leaves this in every place an author still has to write.
 SCAFFOLD_MARKER = "TODO(new-article)"
-SCAFFOLD_TODO_RE = re.compile(re.escape(SCAFFOLD_MARKER) + r":?\s*(.*?)\s*(?:-->)?\s*$")
+SCAFFOLD_TODO_RE = re.compile(re.escape(SCAFFOLD_MARKER) + r":?\s*(.*?)\s*(?:-->|\")?\s*$")
 
 
 def test_no_unfinished_text_from_the_scaffold():
     files = sorted(
         p for p in [*DOCS.rglob("*.md"), *SNIPPETS.rglob("*")] if p.is_file() and p.suffix != ".pyc"
     )
-    problems = [
-        f"{path.relative_to(ROOT)}:{lineno}: unfinished: {m[1]} (then delete that line)"
-        for path in files
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if (m := SCAFFOLD_TODO_RE.search(line))
-    ]
-    assert not problems, "\n".join(problems)
+    problems = []
+    for path in files:
+        todos = [
+            (lineno, m[1])
+            for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if (m := SCAFFOLD_TODO_RE.search(line))
+        ]
+        if todos:
+            where = ", ".join(str(lineno) for lineno, _ in todos)
+            problems.append(
+                f"{path.relative_to(ROOT)}: {len(todos)} unfinished "
+                f"(line{'s' if len(todos) > 1 else ''} {where}), each marked by "
+                f"scripts/new_article.py with what to write; the first: {todos[0][1]}"
+            )
+    assert not problems, "Write these, deleting each marker comment:\n" + "\n".join(problems)
 
 
 # --- The built site ----------------------------------------------------------------
