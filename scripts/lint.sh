@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Run every linter on every file, as CI does (.ci/run and the GitHub workflow):
-#   ruff format + ruff check   Python in snippets/, tests/, scripts/
-#   markdownlint-cli2          all Markdown
-#   textlint                   Japanese pages (*.ja.md), preset-ja-technical-writing
-#   actionlint, zizmor         .github/workflows/
+#   Python in snippets/, tests/, scripts/     ruff format, ruff check
+#   scripts/*.sh, .ci/run, shell snippets     ShellCheck
+#   all Markdown                              markdownlint-cli2
+#   Japanese pages (*.ja.md)                  textlint, preset-ja-technical-writing
+#   .github/ (workflows, dependabot)          actionlint, zizmor
 # The hooks are defined in .pre-commit-config.yaml and configured in pyproject.toml
 # ([tool.ruff]), .markdownlint-cli2.yaml and .textlintrc.yml.
 # First installs the tools: Python ones into .venv (constraints.txt), Node ones into
@@ -35,5 +36,5 @@ mapfile -t files < <(git ls-files --cached --others --exclude-standard)
 # In CI (a clean checkout) show what a fixing hook changed; locally `git diff` shows it.
 extra=()
 [ -z "${CI:-}" ] || extra+=(--show-diff-on-failure)
-exec .venv/bin/pre-commit run "${extra[@]}" --color="${PRE_COMMIT_COLOR:-auto}" \
-    --files "${files[@]}" "$@"
+exec .venv/bin/pre-commit run "$@" "${extra[@]}" --color="${PRE_COMMIT_COLOR:-auto}" \
+    --files "${files[@]}"
