@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pages import render
+from pages import ROOT, fences, render
 from support import copy_of_repository, run_shell
 
 PAGE = "contributing"
@@ -205,3 +205,22 @@ def test_a_finished_article_passes(clone, server_url):
         "tests/test_site.py::test_no_unfinished_text_from_the_scaffold PASSED",
     ):
         assert ran in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("name", ["CONTRIBUTING.md", "CONTRIBUTING.ja.md"])
+def test_contributing_files_show_the_same_command_and_messages_as_the_page(name):
+    """CONTRIBUTING*.md (read on GitHub, not on the site) repeat two blocks of the page:
+    they must not drift from the snippets that the tests above run."""
+    blocks = fences(ROOT / name)
+    command = [
+        f.body.rstrip("\n") for f in blocks if f.language == "sh" and "new_article" in f.body
+    ]
+    assert command == [render(snippet("new_article.sh"))], (
+        f"{name}: the scaffold command differs from snippets/contributing/new_article.sh"
+    )
+    shown = render(snippet("first_run.txt")).splitlines()
+    (excerpt,) = [f.body for f in blocks if "Write these" in f.body]
+    for line in excerpt.splitlines():
+        assert line == "..." or line in shown, (
+            f"{name}: {line!r} is not in snippets/contributing/first_run.txt"
+        )
