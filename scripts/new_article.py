@@ -105,7 +105,7 @@ description: "{MARKER}: translate the description of docs/{slug}.ja.md."
 def snippet(folder: str) -> str:
     return f"""\
 # {MARKER}: replace this example with the code the page shows.
-# The page includes the lines between the two section markers ("{folder}/example.py:example")
+# The page includes the lines between the two markers of the section "example",
 # and the tests run exactly that text: keep it runnable on its own.
 # --8<-- [start:example]
 import os

@@ -34,6 +34,13 @@ def clone(tmp_path) -> Path:
 
 def scaffold(clone: Path) -> subprocess.CompletedProcess[str]:
     """Run the page's scaffold command at the top of the clone."""
+    if list((ROOT / "docs").glob(f"{SLUG}.*.md")):
+        pytest.fail(
+            f"The contributing page's example creates docs/{SLUG}.*.md, which the repository "
+            f"now has. Give the example in snippets/contributing/new_article.sh a name no page "
+            f"has, then update new_article.txt, first_run.txt and SLUG in this file.",
+            pytrace=False,
+        )
     return run_shell(snippet("new_article.sh"), clone)
 
 
