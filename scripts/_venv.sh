@@ -1,4 +1,4 @@
-# Sourced by serve.sh and test.sh: make .venv with Python >= 3.11 and define pip_install.
+# Sourced by serve.sh, test.sh and lint.sh: make .venv with Python >= 3.11 and define pip_install.
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null; then
     echo "error: $python not found. Install Python 3.11 or newer, or set PYTHON=/path/to/python3" >&2

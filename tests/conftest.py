@@ -199,7 +199,6 @@ def owned_server(request: pytest.FixtureRequest) -> OwnedServer:
     return OwnedServer(url.set(database="owned").render_as_string(hide_password=False), proc)
 
 
-
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The site built once per run with `mkdocs build --strict`, in a temporary directory."""

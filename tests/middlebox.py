@@ -22,7 +22,9 @@ class Middlebox:
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         # (client side, server side, ended, blackholed) per connection
-        self._pairs: list[tuple[socket.socket, socket.socket, threading.Event, threading.Event]] = []
+        self._pairs: list[
+            tuple[socket.socket, socket.socket, threading.Event, threading.Event]
+        ] = []
         self._closed = False
         threading.Thread(target=self._accept, daemon=True, name="middlebox-accept").start()
 

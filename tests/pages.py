@@ -118,6 +118,12 @@ def headings(path: Path) -> list[int]:
     return levels
 
 
+def code_name(name: str) -> str:
+    """The page ``too-many-connections`` keeps its snippets in ``snippets/too_many_connections/``
+    and its tests in ``tests/test_too_many_connections.py``."""
+    return name.replace("-", "_").replace("/", "_")
+
+
 def split_target(target: str) -> tuple[str, str | None]:
     """``dir/file.py:section`` -> (``dir/file.py``, ``section``)."""
     file, sep, section = target.partition(":")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
-from pages import render, split_target
+from pages import ROOT, render, split_target
 
 # Error codes SQLAlchemy's MySQL dialect treats as "the connection is gone"
 # (MySQLDialect.is_disconnect) that an idle timeout can produce.
@@ -146,3 +147,28 @@ def pool_clock_moved_forward(monkeypatch, seconds: float) -> None:
     monkeypatch.setattr(
         pool_base, "time", types.SimpleNamespace(time=lambda: real_time() + seconds)
     )
+
+
+# What a fresh clone does not have: installed tools, build output, caches, git metadata.
+_NOT_IN_A_CLONE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".nox",
+    "node_modules",
+    "site",
+    "__pycache__",
+    ".pytest_cache",
+    "*.egg-info",
+    "build",
+)
+
+
+def copy_of_repository(dest: Path) -> Path:
+    """The working tree copied to `dest` and committed to a new git repository there:
+    what a contributor has after cloning (the "last updated" dates need git history)."""
+    shutil.copytree(ROOT, dest, ignore=_NOT_IN_A_CLONE)
+    git = ["git", "-C", str(dest), "-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+    subprocess.run([*git, "-c", "init.defaultBranch=main", "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "clone"], check=True)
+    return dest

@@ -7,8 +7,8 @@ Playwright. One browser serves the whole module.
 
 Search: each query below is typed into the real search box, from the Japanese root
 (/) and from the English root (/en/), and the expected page (or, for a fragment that
-several pages show, one of them) must be among the top results. mkdocs-static-i18n puts both languages in one search index, so the result
-list mixes Japanese and English pages. An error text or a setting should bring up the
+several pages show, one of them) must be among the top results. mkdocs-static-i18n
+puts both languages in one search index, so the result list mixes Japanese and English pages. An error text or a setting should bring up the
 page in the language the reader is browsing; a Japanese or English phrase, the page
 in that language. The rank counts the results in that language, and "top" means
 first or second of them. Many queries fail with Material's default search settings:
@@ -54,16 +54,39 @@ class Query(NamedTuple):
 
 QUERIES = [
     # A driver's whole error line, pasted as printed.
-    Query("sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'MySQL server has gone away')", ANY_ERROR_PAGE),
+    Query(
+        "sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'MySQL server has gone away')",
+        ANY_ERROR_PAGE,
+    ),
     Query("MySQLdb.OperationalError: (2006, 'Server has gone away')", ANY_ERROR_PAGE),
-    Query("MySQLdb.OperationalError: (2013, 'Lost connection to server during query')", ANY_ERROR_PAGE),
-    Query("""pymysql.err.OperationalError: (2006, "MySQL server has gone away (ConnectionResetError(104, 'Connection reset by peer'))")""", ANY_ERROR_PAGE),
-    Query("sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query')", ANY_ERROR_PAGE),
-    Query("mysql.connector.errors.OperationalError: 2055: Lost connection to MySQL server at '127.0.0.1:3306', system error: Errno 32: Broken pipe", ANY_ERROR_PAGE),
-    Query("sqlalchemy.exc.InterfaceError: (mysql.connector.errors.InterfaceError) 2013: Lost connection to MySQL server during query", ANY_ERROR_PAGE),
-    Query("pymysql.err.OperationalError: (2013, 'Lost connection to MySQL server during query ([Errno 104] Connection reset by peer)')", ANY_ERROR_PAGE),
+    Query(
+        "MySQLdb.OperationalError: (2013, 'Lost connection to server during query')", ANY_ERROR_PAGE
+    ),
+    Query(
+        """pymysql.err.OperationalError: (2006, "MySQL server has gone away (ConnectionResetError(104, 'Connection reset by peer'))")""",
+        ANY_ERROR_PAGE,
+    ),
+    Query(
+        "sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query')",
+        ANY_ERROR_PAGE,
+    ),
+    Query(
+        "mysql.connector.errors.OperationalError: 2055: Lost connection to MySQL server at '127.0.0.1:3306', system error: Errno 32: Broken pipe",
+        ANY_ERROR_PAGE,
+    ),
+    Query(
+        "sqlalchemy.exc.InterfaceError: (mysql.connector.errors.InterfaceError) 2013: Lost connection to MySQL server during query",
+        ANY_ERROR_PAGE,
+    ),
+    Query(
+        "pymysql.err.OperationalError: (2013, 'Lost connection to MySQL server during query ([Errno 104] Connection reset by peer)')",
+        ANY_ERROR_PAGE,
+    ),
     Query("asyncmy.errors.OperationalError: (2006, 'MySQL server has gone away')", ANY_ERROR_PAGE),
-    Query("(4031, 'The client was disconnected by the server because of inactivity. See wait_timeout and interactive_timeout for configuring this behavior.')", ANY_ERROR_PAGE),
+    Query(
+        "(4031, 'The client was disconnected by the server because of inactivity. See wait_timeout and interactive_timeout for configuring this behavior.')",
+        ANY_ERROR_PAGE,
+    ),
     Query("pymysql.err.InterfaceError: (0, '')", ERRORS),
     # Fragments of an error.
     Query("(2006,", ANY_ERROR_PAGE),

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from pages import default_language, fences, pages, rendered_fences
-from support import run_script, run_shell
+from support import copy_of_repository, run_script, run_shell
 
 # Blocks that are meant to fail, and the exception their last line names.
 EXPECTED_ERRORS = {
@@ -25,6 +25,11 @@ EXPECTED_ERRORS = {
 DRIVER = {"drivers/async_pre_ping.py": "aiomysql", "drivers/async_recycle.py": "asyncmy"}
 # SQL that changes GLOBAL settings runs only on a server the suite started itself.
 OWNED_SERVER_ONLY = {"causes/max_allowed_packet.sql:raise"}
+# Commands a contributor types at the top of a clone (the contributing page): they run in
+# a copy of this repository.
+IN_A_CLONE = {
+    "contributing/new_article.sh",
+}
 RUNNABLE = {"python", "sql", "sh", "bash"}
 NOT_RUNNABLE = {"text", "ini"}  # output, and server configuration (tests/test_causes.py)
 
@@ -33,7 +38,7 @@ def _blocks():
     seen = set()
     for name, by_lang in sorted(pages().items()):
         path = by_lang[default_language()]
-        for written, rendered in zip(fences(path), rendered_fences(path)):
+        for written, rendered in zip(fences(path), rendered_fences(path), strict=True):
             targets = tuple(written.includes)
             if targets in seen:
                 continue
@@ -53,7 +58,9 @@ def test_every_block_has_a_known_language():
     assert not unknown, f"use one of {sorted(RUNNABLE | NOT_RUNNABLE)}: {unknown}"
 
 
-@pytest.mark.parametrize(("fence", "targets"), [p for p in BLOCKS if p.values[0].language in RUNNABLE])
+@pytest.mark.parametrize(
+    ("fence", "targets"), [p for p in BLOCKS if p.values[0].language in RUNNABLE]
+)
 def test_code_block_runs(fence, targets, request, tmp_path):
     (target,) = targets  # runnable blocks show one snippet each
     if target in OWNED_SERVER_ONLY:
@@ -73,7 +80,8 @@ def test_code_block_runs(fence, targets, request, tmp_path):
         else:
             assert result.returncode == 0, result.stderr
     elif fence.language in {"sh", "bash"}:
-        result = run_shell(target, tmp_path)
+        cwd = copy_of_repository(tmp_path / "clone") if target in IN_A_CLONE else tmp_path
+        result = run_shell(target, cwd)
         assert result.returncode == 0, result.stderr
     elif fence.language == "sql":
         engine = create_engine(database_url)

@@ -81,7 +81,10 @@ def pasted_lines(error: DBAPIError) -> list[str]:
     """The two lines a reader pastes: the driver's exception, then SQLAlchemy's."""
     lines = [exception_line(error.orig), exception_line(error).splitlines()[0]]
     # mysql-connector names the server it was connected to; the page shows 127.0.0.1:3306.
-    return [re.sub(r"at '[^']*', system error", "at '127.0.0.1:3306', system error", line) for line in lines]
+    return [
+        re.sub(r"at '[^']*', system error", "at '127.0.0.1:3306', system error", line)
+        for line in lines
+    ]
 
 
 def error_code(line: str) -> int | None:
@@ -245,10 +248,14 @@ async def _kill_during_query_async(url: URL) -> DBAPIError:
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_idle_connection_error_is_on_the_page(idle_errors, driver, server_is_mysql_8_0_24_or_later):
     error = idle_errors.get(driver)
-    assert isinstance(error, DBAPIError), f"{driver}: no error after the server dropped the connection"
+    assert isinstance(error, DBAPIError), (
+        f"{driver}: no error after the server dropped the connection"
+    )
     lines = pasted_lines(error)
     if error_code(lines[0]) == 4031:
-        assert server_is_mysql_8_0_24_or_later, f"4031 from a server that should not send it: {lines}"
+        assert server_is_mysql_8_0_24_or_later, (
+            f"4031 from a server that should not send it: {lines}"
+        )
         assert_mysql_8_farewell(lines)
     else:
         assert_on_page(lines, section_for(driver))
@@ -291,6 +298,8 @@ def test_every_code_on_the_page_is_a_disconnect_for_sqlalchemy():
                 error, dialect = mysql.connector.errors.OperationalError(errno=code), connector
             else:
                 error, dialect = MySQLdb.OperationalError(code, "message"), mysqldb
-            assert dialect.is_disconnect(error, None, None), f"{code} ({section}) is not a disconnect"
+            assert dialect.is_disconnect(error, None, None), (
+                f"{code} ({section}) is not a disconnect"
+            )
             checked.add(code)
     assert checked == {2006, 2013, 2055, 4031}

@@ -102,9 +102,7 @@ def test_reproduce_script_fails_with_the_error_shown(database_url, tmp_path):
     assert actual, result.stderr
     for code, _ in actual:
         assert int(code) in IDLE_DISCONNECT_CODES
-    dbapi_line = next(
-        line for line in result.stderr.splitlines() if line.startswith("MySQLdb.")
-    )
+    dbapi_line = next(line for line in result.stderr.splitlines() if line.startswith("MySQLdb."))
     assert dbapi_line in error_lines_on_page()
 
     def normalize(s: str) -> str:
@@ -137,7 +135,7 @@ def test_processlist_query_finds_an_idle_connection(database_url):
 
     row = next((r for r in rows if r[0] == idle_id), None)
     assert row is not None, f"connection {idle_id} not listed as idle: {rows}"
-    record = dict(zip(columns, row))
+    record = dict(zip(columns, row, strict=True))
     assert record["command"] == "Sleep"
     assert record["time"] >= 1
     # The example output on the page has the columns the query returns.

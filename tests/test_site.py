@@ -17,10 +17,12 @@ from pages import (
     LINE_NUMBERS_RE,
     ROOT,
     SNIPPETS,
+    code_name,
     default_language,
     fences,
     headings,
     languages,
+    mkdocs_config,
     page_files,
     pages,
     render,
@@ -66,10 +68,12 @@ def test_every_code_block_is_a_snippet_include(path):
     problems = []
     for fence in fences(path):
         if not fence.only_includes:
+            folder = code_name(split_page_name(path)[0])
             problems.append(
                 f"{fence.where}: a ```{fence.language} block with code typed into the page. "
-                f"Move the code into snippets/<page>/ and put only "
-                f'--8<-- "<page>/<file>:<section>" in the block.'
+                f"Move the code into a file in snippets/{folder}/ and put only its include "
+                f'in the block: --8<-- "{folder}/<file>" (or "{folder}/<file>:<section>"), '
+                f"then run and check it in tests/test_{folder}.py."
             )
         if not fence.language:
             problems.append(f"{fence.where}: give the block a language (python, sql, text, ...)")
@@ -88,15 +92,20 @@ def test_every_include_exists(path):
     for target in page_includes(path):
         file, section = split_target(target)
         assert (SNIPPETS / file).is_file(), (
-            f'{path.relative_to(ROOT)} includes "{target}" but snippets/{file} does not exist'
+            f'{path.relative_to(ROOT)} includes "{target}" but snippets/{file} does not exist: '
+            f"create it, or correct the path (it is relative to snippets/)"
         )
         if section:
             sections = SECTION_RE.findall((SNIPPETS / file).read_text(encoding="utf-8"))
             assert section in sections, (
                 f'{path.relative_to(ROOT)} includes "{target}" but snippets/{file} has no '
-                f"section [start:{section}] (it has: {', '.join(sections) or 'none'})"
+                f"section {section!r} (it has: {', '.join(sections) or 'none'}). Mark it in the "
+                f"file with a comment line --8<-- [start:{section}] before and "
+                f"--8<-- [end:{section}] after, or include one of the sections it has"
             )
-        assert render(target).strip(), f'"{target}" renders as an empty block'
+        assert render(target).strip(), (
+            f'"{target}" renders as an empty block: put the code between the section markers'
+        )
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
@@ -109,7 +118,8 @@ def test_languages_have_the_same_snippets_and_sections(name):
     for lang, path in by_lang.items():
         assert page_includes(path) == page_includes(reference), (
             f"{path.name} and {reference.name} must include the same snippets in the same "
-            f"order:\n  {reference_lang}: {page_includes(reference)}\n  {lang}: {page_includes(path)}"
+            f"order (copy the --8<-- lines across when you translate):\n"
+            f"  {reference_lang}: {page_includes(reference)}\n  {lang}: {page_includes(path)}"
         )
         assert headings(path) == headings(reference), (
             f"{path.name} and {reference.name} must have the same sections (heading levels "
@@ -157,8 +167,12 @@ def test_every_snippet_on_a_page_is_used_by_its_test_module(name):
     targets = page_includes(PAGES[name][default_language()])
     if not targets:
         return
-    module = ROOT / "tests" / f"test_{name.replace('-', '_').replace('/', '_')}.py"
-    assert module.is_file(), f"{module.relative_to(ROOT)} is missing: the page's snippets need tests"
+    module = ROOT / "tests" / f"test_{code_name(name)}.py"
+    assert module.is_file(), (
+        f"{module.relative_to(ROOT)} is missing: the page's snippets need tests. Write it "
+        f"(scripts/new_article.py starts one for a new article): run each snippet with "
+        f'pages.render("{code_name(name)}/<file>") and assert what the page says about it'
+    )
     source = module.read_text(encoding="utf-8")
     missing = []
     for target in targets:
@@ -177,9 +191,83 @@ def test_rendered_page_shows_exactly_the_snippets(path):
     """Expand the page as MkDocs does; each block is the text the tests run."""
     written, rendered = fences(path), rendered_fences(path)
     assert len(written) == len(rendered)
-    for before, after in zip(written, rendered):
+    for before, after in zip(written, rendered, strict=True):
         expected = "\n".join(render(t) for t in before.includes)
         assert after.body.rstrip("\n") == expected, f"{before.where} renders differently"
+
+
+def nav_pages(items) -> dict[str, str]:
+    """``{"index.md": "ホーム", ...}`` from mkdocs.yml's nav (sections flattened)."""
+    found: dict[str, str] = {}
+    for item in items or []:
+        if isinstance(item, str):
+            found[item] = ""
+            continue
+        for title, value in item.items():
+            if isinstance(value, list):
+                found.update(nav_pages(value))
+            else:
+                found[value] = title
+    return found
+
+
+def test_every_page_is_in_the_nav():
+    nav = nav_pages(mkdocs_config()["nav"])
+    missing = [name for name in PAGE_NAMES if f"{name}.md" not in nav]
+    assert not missing, "\n".join(
+        f"docs/{name}.*.md is not in the site's navigation: add the line\n"
+        f"  - <Japanese title>: {name}.md\n"
+        f"under nav: in mkdocs.yml (the file name without the language suffix), and\n"
+        f"  <Japanese title>: <English title>\n"
+        f"under nav_translations: of the en language"
+        for name in missing
+    )
+
+
+JAPANESE_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def test_every_japanese_nav_title_has_a_translation():
+    titles = [t for t in nav_pages(mkdocs_config()["nav"]).values() if JAPANESE_RE.search(t)]
+    problems = []
+    for lang in mkdocs_config().plugins["i18n"].config.languages:
+        if lang.default:
+            continue
+        translations = lang.nav_translations or {}
+        problems += [
+            f"{title!r} has no {lang.locale} title: add the line\n"
+            f"  {title}: <{lang.locale} title>\n"
+            f"under nav_translations: of the {lang.locale} language in mkdocs.yml"
+            for title in titles
+            if title not in translations
+        ]
+    assert not problems, "\n".join(problems)
+
+
+# scripts/new_article.py leaves this in every place an author still has to write.
+SCAFFOLD_MARKER = "TODO(new-article)"
+SCAFFOLD_TODO_RE = re.compile(re.escape(SCAFFOLD_MARKER) + r":?\s*(.*?)\s*(?:-->|\")?\s*$")
+
+
+def test_no_unfinished_text_from_the_scaffold():
+    files = sorted(
+        p for p in [*DOCS.rglob("*.md"), *SNIPPETS.rglob("*")] if p.is_file() and p.suffix != ".pyc"
+    )
+    problems = []
+    for path in files:
+        todos = [
+            (lineno, m[1])
+            for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if (m := SCAFFOLD_TODO_RE.search(line))
+        ]
+        if todos:
+            where = ", ".join(str(lineno) for lineno, _ in todos)
+            problems.append(
+                f"{path.relative_to(ROOT)}: {len(todos)} unfinished "
+                f"(line{'s' if len(todos) > 1 else ''} {where}), each marked by "
+                f"scripts/new_article.py with what to write; the first: {todos[0][1]}"
+            )
+    assert not problems, "Write these, deleting each marker comment:\n" + "\n".join(problems)
 
 
 # --- The built site ----------------------------------------------------------------
@@ -225,6 +313,76 @@ def test_pages_load_nothing_from_third_party_hosts(built_site):
         for url in re.findall(r"url\(\s*['\"]?(https?://[^)'\"]+)", css.read_text("utf-8")):
             problems.append(f"{css.relative_to(built_site)} loads {url}")
     assert not problems, "\n".join(problems)
+
+
+class _Links(HTMLParser):
+    """Collects the href of every <a> with a given rel, and the text of given classes."""
+
+    def __init__(self):
+        super().__init__()
+        self.edit: list[str] = []
+        self.updated: list[str] = []
+        self.source_facts = 0
+        self._in_date = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and a.get("rel") == "edit":
+            self.edit.append(a.get("href", ""))
+        if a.get("data-md-component") == "source":
+            self.source_facts += 1
+        if "git-revision-date-localized-plugin-date" in (a.get("class") or ""):
+            self._in_date += 1
+
+    def handle_data(self, data):
+        if self._in_date and data.strip():
+            self.updated.append(data.strip())
+            self._in_date -= 1
+
+
+def read_links(html: Path) -> _Links:
+    parser = _Links()
+    parser.feed(html.read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_edit_button_opens_the_page_in_its_own_language(built_site, name):
+    repo_url = mkdocs_config()["repo_url"].rstrip("/")
+    for lang in languages():
+        links = read_links(built_page(built_site, name, lang))
+        assert links.edit == [f"{repo_url}/edit/main/docs/{name}.{lang}.md"], (
+            f"the {lang} page {name} should have one edit button, opening docs/{name}.{lang}.md "
+            f"(repo_url + edit_uri in mkdocs.yml, feature content.action.edit): {links.edit}"
+        )
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_page_shows_when_it_was_last_updated(built_site, name):
+    date_re = {"ja": r"\d{4}年\d{1,2}月\d{1,2}日", "en": r"[A-Z][a-z]+ \d{1,2}, \d{4}"}
+    for lang in languages():
+        links = read_links(built_page(built_site, name, lang))
+        assert len(links.updated) == 1, (
+            f"the {lang} page {name} should show one last-updated date "
+            f"(plugin git-revision-date-localized in mkdocs.yml): {links.updated}"
+        )
+        assert re.fullmatch(date_re.get(lang, r".+"), links.updated[0]), (
+            f"the {lang} page {name} shows its date as {links.updated[0]!r}, not in {lang}"
+        )
+
+
+def test_pages_do_not_ask_github_for_repository_facts(built_site):
+    """Material's header link fetches stars and forks from api.github.com unless
+    overrides/partials/source.html drops data-md-component="source"."""
+    asking = [
+        str(html.relative_to(built_site))
+        for html in sorted(built_site.rglob("*.html"))
+        if read_links(html).source_facts
+    ]
+    assert not asking, (
+        "these pages would ask api.github.com for the repository's stars and forks: "
+        f"{asking}. Keep overrides/partials/source.html (theme.custom_dir: overrides)"
+    )
 
 
 def test_docs_dir_holds_only_pages_and_assets():

@@ -1,0 +1,264 @@
+"""Start a new article: both language pages, a snippet, a test, and the nav entry.
+
+    python3 scripts/new_article.py too-many-connections \\
+        --title-ja "Too many connections: 接続数の上限に達する" \\
+        --title-en "Too many connections: the server's connection limit is reached"
+
+Creates (SLUG is the page's file name, SLUG_ the same with underscores):
+
+    docs/SLUG.ja.md, docs/SLUG.en.md   the same sections in both languages
+    snippets/SLUG_/example.py          a runnable snippet with a named section
+    tests/test_SLUG_.py                a test that fails until you write its assertion
+
+and adds the page to nav (and its English title to nav_translations) in mkdocs.yml.
+Every place that still needs writing is marked TODO(new-article); the docs checks
+(tests/test_site.py) fail until none is left. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MARKER = "TODO(new-article)"  # tests/test_site.py looks for it
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def page_ja(slug: str, folder: str, title: str) -> str:
+    return f"""\
+---
+title: {json.dumps(title, ensure_ascii=False)}
+description: "{MARKER}: 検索結果に出る要約を 1〜2 文で書きます。"
+---
+
+# {title}
+
+<!-- {MARKER}: 読者が貼り付けるエラーと、結論を 2〜3 文で書きます。 -->
+
+## 症状
+
+<!-- {MARKER}: エラーの全文を .txt に置き、text のブロックで取り込みます。 -->
+
+## 原因
+
+<!-- {MARKER}: なぜ起きるのかを、確かめられる事実で説明します。 -->
+
+## 再現
+
+<!-- {MARKER}: エラーを起こす最小のコードを置き、取り込みます。 -->
+
+## 対処法
+
+<!-- {MARKER}: 対処法のコードに置き換え、テストで確かめます。 -->
+
+```python
+--8<-- "{folder}/example.py:example"
+```
+
+## 参考資料
+
+<!-- {MARKER}: 根拠にした資料へのリンクを並べます。 -->
+"""
+
+
+def page_en(slug: str, folder: str, title: str) -> str:
+    return f"""\
+---
+title: {json.dumps(title, ensure_ascii=False)}
+description: "{MARKER}: translate the description of docs/{slug}.ja.md."
+---
+
+# {title}
+
+<!-- {MARKER}: translate docs/{slug}.ja.md (same sections, same includes). -->
+
+## Symptom
+
+<!-- {MARKER}: translate the section. -->
+
+## Cause
+
+<!-- {MARKER}: translate the section. -->
+
+## Reproduce
+
+<!-- {MARKER}: translate the section. -->
+
+## Fix
+
+<!-- {MARKER}: translate the section. -->
+
+```python
+--8<-- "{folder}/example.py:example"
+```
+
+## References
+
+<!-- {MARKER}: translate the section. -->
+"""
+
+
+def snippet(folder: str) -> str:
+    return f"""\
+# {MARKER}: replace this example with the code the page shows.
+# The page includes the lines between the two markers of the section "example",
+# and the tests run exactly that text: keep it runnable on its own.
+# --8<-- [start:example]
+import os
+
+from sqlalchemy import create_engine, text
+
+engine = create_engine(os.environ["DATABASE_URL"])
+with engine.connect() as conn:
+    print(conn.execute(text("SELECT VERSION()")).scalar_one())
+# --8<-- [end:example]
+"""
+
+
+def test_module(slug: str, folder: str) -> str:
+    return f'''\
+"""The article docs/{slug}.{{ja,en}}.md, scenario by scenario.
+
+Snippets: snippets/{folder}/. Run each snippet exactly as the page shows it
+(support.run_script or support.load_snippet; pages.render gives the text of an output
+block), against the test database (the database_url fixture), and assert what the page
+claims: the failure without the fix, then the same steps with the fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support import run_script
+
+PAGE = "{folder}"
+
+
+def snippet(name: str) -> str:
+    return f"{{PAGE}}/{{name}}"
+
+
+def test_example_runs(database_url, tmp_path):
+    result = run_script(snippet("example.py:example"), database_url, tmp_path)
+    assert result.returncode == 0, result.stderr
+    pytest.fail(
+        "write the assertion: what does the page say this code does? Check that against "
+        f"what it really did. It printed:\\n{{result.stdout}}"
+    )
+'''
+
+
+def nav_lines(text: str, slug: str, title_ja: str, title_en: str) -> tuple[str, list[str]]:
+    """mkdocs.yml with the page added to nav and nav_translations, or what to add by hand."""
+    entry = f"  - {json.dumps(title_ja, ensure_ascii=False)}: {slug}.md"
+    lines = text.splitlines(keepends=True)
+
+    def block_end(start: int, indent: int) -> int:
+        """Index after the last line indented deeper than `indent` following `start`."""
+        end = start + 1
+        for i in range(start + 1, len(lines)):
+            stripped = lines[i].strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            if len(lines[i]) - len(lines[i].lstrip(" ")) <= indent:
+                break
+            end = i + 1
+        return end
+
+    nav = next((i for i, line in enumerate(lines) if line.rstrip() == "nav:"), None)
+    translations = next(
+        (i for i, line in enumerate(lines) if line.strip() == "nav_translations:"), None
+    )
+    if nav is None or translations is None:
+        indent = " " * 12
+        return text, [
+            "under nav: in mkdocs.yml:",
+            entry,
+            "under nav_translations: of the en language:",
+            f"{indent}{json.dumps(title_ja, ensure_ascii=False)}: {json.dumps(title_en)}",
+        ]
+    t_indent = len(lines[translations]) - len(lines[translations].lstrip(" "))
+    translation = (
+        f"{' ' * (t_indent + 2)}{json.dumps(title_ja, ensure_ascii=False)}: "
+        f"{json.dumps(title_en, ensure_ascii=False)}\n"
+    )
+    # Insert the later position first so the earlier index stays valid.
+    at = sorted(
+        [(block_end(nav, 0), entry + "\n"), (block_end(translations, t_indent), translation)],
+        reverse=True,
+    )
+    for index, line in at:
+        lines.insert(index, line)
+    return "".join(lines), []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Start a new article in both languages, with a snippet and a test.",
+        epilog="Example: python3 scripts/new_article.py too-many-connections "
+        '--title-ja "Too many connections: 接続数の上限に達する" '
+        '--title-en "Too many connections: the server\'s connection limit is reached"',
+    )
+    parser.add_argument("slug", help="the page's file name: lowercase words joined by hyphens")
+    parser.add_argument("--title-ja", required=True, help="the Japanese title (page and nav)")
+    parser.add_argument("--title-en", required=True, help="the English title (page and nav)")
+    args = parser.parse_args(argv)
+
+    slug, title_ja, title_en = args.slug, args.title_ja.strip(), args.title_en.strip()
+    if not SLUG_RE.fullmatch(slug):
+        suggestion = "-".join(re.findall(r"[a-z0-9]+", slug.lower())) or "lost-connection"
+        parser.error(
+            f"slug {slug!r}: use lowercase letters, digits and single hyphens, "
+            f"e.g. {suggestion!r} (it becomes docs/{suggestion}.ja.md and the URL)"
+        )
+    for name, title in (("--title-ja", title_ja), ("--title-en", title_en)):
+        if not title:
+            parser.error(f"{name} is empty: give the page's title in that language")
+    folder = slug.replace("-", "_")
+    files = {
+        ROOT / "docs" / f"{slug}.ja.md": page_ja(slug, folder, title_ja),
+        ROOT / "docs" / f"{slug}.en.md": page_en(slug, folder, title_en),
+        ROOT / "snippets" / folder / "example.py": snippet(folder),
+        ROOT / "tests" / f"test_{folder}.py": test_module(slug, folder),
+    }
+    existing = [str(path.relative_to(ROOT)) for path in files if path.exists()]
+    if existing:
+        parser.error(
+            f"{', '.join(existing)} already exist(s): choose another slug, "
+            f"or edit the existing article"
+        )
+
+    mkdocs_yml = ROOT / "mkdocs.yml"
+    updated, by_hand = nav_lines(mkdocs_yml.read_text(encoding="utf-8"), slug, title_ja, title_en)
+    for path, content in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        print(f"created {path.relative_to(ROOT)}")
+    if not by_hand:
+        mkdocs_yml.write_text(updated, encoding="utf-8")
+        print("added the page to nav and nav_translations in mkdocs.yml")
+
+    print(f"""
+Next:
+  1. Write docs/{slug}.ja.md and translate it into docs/{slug}.en.md
+     (each placeholder comment says what goes there; delete it when done).
+  2. Put each code block and each output you show in snippets/{folder}/,
+     and include it by named section.
+  3. In tests/test_{folder}.py, run each snippet and assert what the page says.
+  4. Add the article to the list in docs/index.ja.md and docs/index.en.md.
+  5. bash scripts/test.sh and bash scripts/lint.sh: each failure says what is left.""")
+    if by_hand:
+        print(
+            "\nmkdocs.yml has no nav: or nav_translations: to add to. Add by hand:", file=sys.stderr
+        )
+        print("\n".join(by_hand), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
