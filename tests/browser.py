@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium by default; CHROMIUM_EXECUTABLE names another Chromium-based browser
+# (the GitHub workflow points it at the runner's Google Chrome).
+CHROMIUM = Path(os.environ.get("CHROMIUM_EXECUTABLE") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -33,6 +36,7 @@ HOST = "127.0.0.1"
 NO_CHROMIUM = f"""\
 The browser tests need Chromium at {CHROMIUM}. Install it:
     sudo apt-get install chromium        (Debian/Ubuntu)
+or set CHROMIUM_EXECUTABLE to another Chromium or Chrome binary.
 (Playwright's own browser download is not used.)"""
 
 
