@@ -30,6 +30,10 @@ def on_post_build(config, **kwargs) -> None:
     if i18n.current_language == i18n.default_language:
         _default_404 = page_404.read_bytes()
     else:
+        if _default_404 is None:
+            raise RuntimeError(
+                "hooks/per_language_pages.py expects the default language to be built first"
+            )
         (site / i18n.current_language / "404.html").write_bytes(page_404.read_bytes())
         page_404.write_bytes(_default_404)
 

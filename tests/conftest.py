@@ -10,7 +10,11 @@ Where the server comes from, in this order:
    pytest-mysql, in a temporary directory, listening on 127.0.0.1 at a free port,
    stopped and deleted after the run.
 3. Otherwise every test that needs a server errors with one message that says how
-   to get one. Nothing is skipped.
+   to get one. Nothing is skipped for want of a server.
+
+Tests that restart a server or change a GLOBAL setting use `owned_server`, a second
+throwaway server, never the DATABASE_URL one; without a local mariadbd/mysqld they
+skip and say why (the only skips in the suite).
 """
 
 from __future__ import annotations
@@ -147,7 +151,8 @@ def server_url(request: pytest.FixtureRequest) -> URL:
 @pytest.fixture(scope="session")
 def admin_engine(server_url: URL) -> Iterator[Engine]:
     """A connection pool to the server itself, for creating and dropping the test database."""
-    engine = create_engine(server_url)
+    # pre-ping: on a server with a short wait_timeout, the final DROP DATABASE still works.
+    engine = create_engine(server_url, pool_pre_ping=True)
     yield engine
     engine.dispose()
 

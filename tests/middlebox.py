@@ -111,12 +111,14 @@ class Middlebox:
                 return
             if ended.is_set():
                 return  # the middlebox is ending this connection its own way
+            if blackholed.is_set():
+                if not data:
+                    return  # nothing passes a dropped connection, not even a FIN
+                continue  # swallowed
             if not data:  # one side closed: pass the FIN on
                 with suppress(OSError):
                     dst.shutdown(socket.SHUT_WR)
                 return
-            if blackholed.is_set():
-                continue  # swallowed
             try:
                 dst.sendall(data)
             except OSError:

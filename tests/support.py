@@ -52,6 +52,32 @@ def connection_id(conn) -> int:
     return conn.execute(text("SELECT CONNECTION_ID()")).scalar_one()
 
 
+def linked_client_library() -> str:
+    """Which C library mysqlclient was built against: libmariadb reports 3.x."""
+    import MySQLdb
+
+    version = MySQLdb._mysql.get_client_info()
+    return "libmariadb" if int(version.split(".")[0]) < 5 else "libmysqlclient"
+
+
+RUNNING_SQL = text("SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = :id")
+
+
+def kill_once_running(conn, victim_id: int, what: str = "CONNECTION", timeout: float = 10) -> None:
+    """From `conn`, KILL `what` `victim_id` as soon as the victim is running its SLEEP().
+
+    Waiting for PROCESSLIST to show the statement (instead of a fixed delay) makes sure
+    the kill lands during the query, however slow the machine is.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = conn.execute(RUNNING_SQL, {"id": victim_id}).scalar()
+        if info and info.upper().startswith("SELECT SLEEP"):
+            break
+        time.sleep(0.02)
+    conn.execute(text(f"KILL {what} {victim_id}"))
+
+
 def load_snippet(target: str, database_url: str) -> dict:
     """Run a snippet exactly as the page shows it, in this process; return its globals."""
     code = render(target)

@@ -23,8 +23,9 @@ EXPECTED_ERRORS = {
 }
 # Snippets for another driver than DATABASE_URL's mysqlclient run with this one.
 DRIVER = {"drivers/async_pre_ping.py": "aiomysql", "drivers/async_recycle.py": "asyncmy"}
-# SQL that changes GLOBAL settings runs only on a server the suite started itself.
-OWNED_SERVER_ONLY = {"causes/max_allowed_packet.sql:raise"}
+# SQL that changes a GLOBAL setting runs only on a server the suite started itself,
+# which gets the setting back afterwards.
+OWNED_SERVER_ONLY = {"causes/max_allowed_packet.sql:raise": "max_allowed_packet"}
 # Commands a contributor types at the top of a clone (the contributing page): they run in
 # a copy of this repository.
 IN_A_CLONE = {
@@ -75,8 +76,8 @@ def test_code_block_runs(fence, targets, request, tmp_path):
         expected_error = EXPECTED_ERRORS.get(target)
         if expected_error:
             assert result.returncode == 1
-            last = result.stderr.strip().splitlines()
-            assert any(line.startswith(expected_error + ":") for line in last), result.stderr
+            lines = result.stderr.strip().splitlines()
+            assert any(line.startswith(expected_error + ":") for line in lines), result.stderr
         else:
             assert result.returncode == 0, result.stderr
     elif fence.language in {"sh", "bash"}:
@@ -85,7 +86,13 @@ def test_code_block_runs(fence, targets, request, tmp_path):
         assert result.returncode == 0, result.stderr
     elif fence.language == "sql":
         engine = create_engine(database_url)
+        variable = OWNED_SERVER_ONLY.get(target)
         with engine.connect() as conn:
-            for statement in filter(str.strip, fence.body.split(";")):
-                conn.exec_driver_sql(statement).close()
+            before = variable and conn.exec_driver_sql(f"SELECT @@GLOBAL.{variable}").scalar()
+            try:
+                for statement in filter(str.strip, fence.body.split(";")):
+                    conn.exec_driver_sql(statement).close()
+            finally:
+                if variable:
+                    conn.exec_driver_sql(f"SET GLOBAL {variable} = {before}")
         engine.dispose()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import MySQLdb
 import pytest
 import sqlalchemy
 from sqlalchemy import create_engine, text
@@ -21,6 +20,7 @@ from pages import render
 from support import (
     drop_idle_connections_after,
     exception_line,
+    linked_client_library,
     load_snippet,
     pool_clock_moved_forward,
     wait_past_timeout,
@@ -56,8 +56,7 @@ def assert_text_on_page(driver: str, error: BaseException) -> None:
         return re.sub(r"'127\.0\.0\.1:\d+'", "'127.0.0.1:PORT'", line)
 
     if driver == "mysqldb":  # its wording comes from the C library it is linked against
-        version = MySQLdb._mysql.get_client_info()
-        driver = "libmariadb" if int(version.split(".")[0]) < 5 else "libmysqlclient"
+        driver = linked_client_library()
     shown = [normalize(line) for line in render(ERROR_TEXTS[driver]).splitlines()]
     line = normalize(exception_line(error))
     if error_code(error) == 4031:
@@ -150,8 +149,8 @@ def test_async_pre_ping_fixes_it(database_url, driver):
     engine = load_snippet("drivers/async_pre_ping.py", url)["engine"]
     drop_idle_connections_after(engine.sync_engine)
     if SQLALCHEMY_1_4:
-        # SQLAlchemy 1.4 calls ping(False) the way PyMySQL < 1.2 allowed; PyMySQL 1.2
-        # made `reconnect` keyword-only, and aiomysql/asyncmy follow it.
+        # SQLAlchemy < 2.0.50 sees PyMySQL >= 1.2's ping() signature and calls the async
+        # adapter's ping() with no argument, but the adapter requires `reconnect`.
         with pytest.raises(TypeError, match="reconnect"):
             asyncio.run(use_then_reuse(engine, idle_seconds=2))
     else:

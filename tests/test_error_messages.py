@@ -39,19 +39,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from pages import render
-from support import drop_idle_connections_after, exception_line, wait_past_timeout
+from support import (
+    RUNNING_SQL,
+    drop_idle_connections_after,
+    exception_line,
+    kill_once_running,
+    linked_client_library,
+    wait_past_timeout,
+)
 
 PAGE = "error_messages"
 
 SYNC_DRIVERS = ["mysqldb", "pymysql", "mysqlconnector"]
 ASYNC_DRIVERS = ["aiomysql", "asyncmy"]
 DRIVERS = SYNC_DRIVERS + ASYNC_DRIVERS
-
-
-def linked_client_library() -> str:
-    """Which C library mysqlclient was built against: libmariadb reports 3.x."""
-    version = MySQLdb._mysql.get_client_info()
-    return "libmariadb" if int(version.split(".")[0]) < 5 else "libmysqlclient"
 
 
 def section_for(driver: str) -> str:
@@ -209,7 +210,7 @@ def kill_during_query(driver: str, url: URL) -> DBAPIError:
     try:
         with engine.connect() as victim, engine.connect() as admin:
             victim_id = victim.execute(text("SELECT CONNECTION_ID()")).scalar_one()
-            killer = threading.Timer(0.3, admin.execute, [text(f"KILL CONNECTION {victim_id}")])
+            killer = threading.Thread(target=kill_once_running, args=(admin, victim_id))
             killer.start()
             try:
                 with pytest.raises(DBAPIError) as caught:
@@ -227,8 +228,12 @@ async def _kill_during_query_async(url: URL) -> DBAPIError:
         async with engine.connect() as victim, engine.connect() as admin:
             victim_id = (await victim.execute(text("SELECT CONNECTION_ID()"))).scalar_one()
 
-            async def kill():
-                await asyncio.sleep(0.3)
+            async def kill():  # as support.kill_once_running: once SLEEP() is running
+                for _ in range(500):
+                    info = (await admin.execute(RUNNING_SQL, {"id": victim_id})).scalar()
+                    if info and info.upper().startswith("SELECT SLEEP"):
+                        break
+                    await asyncio.sleep(0.02)
                 await admin.execute(text(f"KILL CONNECTION {victim_id}"))
 
             killer = asyncio.create_task(kill())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import MySQLdb
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -21,6 +20,7 @@ from support import (
     connection_id,
     drop_idle_connections_after,
     exception_line,
+    linked_client_library,
     load_snippet,
     mysql_table,
     output_pattern,
@@ -35,12 +35,6 @@ PAGE = "mysql_server_has_gone_away"
 
 def snippet(name: str) -> str:
     return f"{PAGE}/{name}"
-
-
-def linked_client_library() -> str:
-    """Which C library mysqlclient was built against: libmariadb reports 3.x."""
-    version = MySQLdb._mysql.get_client_info()
-    return "libmariadb" if int(version.split(".")[0]) < 5 else "libmysqlclient"
 
 
 ERROR_TEXTS = {  # the page shows the texts of the error index (docs/error-messages)
