@@ -13,9 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from pages import ROOT, render, split_target
+
+# The drivers the pages cover, by their SQLAlchemy URL name (mysql+<name>://).
+SYNC_DRIVERS = ["mysqldb", "pymysql", "mysqlconnector"]
+ASYNC_DRIVERS = ["aiomysql", "asyncmy"]
 
 # Error codes SQLAlchemy's MySQL dialect treats as "the connection is gone"
 # (MySQLDialect.is_disconnect) that an idle timeout can produce.
@@ -50,6 +54,12 @@ def wait_past_timeout(seconds: int = 1) -> None:
 
 def connection_id(conn) -> int:
     return conn.execute(text("SELECT CONNECTION_ID()")).scalar_one()
+
+
+def with_driver(database_url: str, driver: str) -> str:
+    """The same database URL with another driver: mysql+mysqldb://... -> mysql+<driver>://..."""
+    url = make_url(database_url).set(drivername=f"mysql+{driver}")
+    return url.render_as_string(hide_password=False)
 
 
 def linked_client_library() -> str:

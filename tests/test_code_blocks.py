@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 from pages import default_language, fences, pages, rendered_fences
-from support import copy_of_repository, run_script, run_shell
+from support import copy_of_repository, run_script, run_shell, with_driver
 
 # Blocks that are meant to fail, and the exception their last line names.
 EXPECTED_ERRORS = {
@@ -69,8 +68,7 @@ def test_code_block_runs(fence, targets, request, tmp_path):
     else:
         database_url = request.getfixturevalue("database_url")
     if target in DRIVER:
-        url = make_url(database_url).set(drivername=f"mysql+{DRIVER[target]}")
-        database_url = url.render_as_string(hide_password=False)
+        database_url = with_driver(database_url, DRIVER[target])
     if fence.language == "python":
         result = run_script(target, database_url, tmp_path)
         expected_error = EXPECTED_ERRORS.get(target)

@@ -13,22 +13,22 @@ import re
 import pytest
 import sqlalchemy
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from pages import render
 from support import (
+    ASYNC_DRIVERS,
+    SYNC_DRIVERS,
     drop_idle_connections_after,
     exception_line,
     linked_client_library,
     load_snippet,
     pool_clock_moved_forward,
     wait_past_timeout,
+    with_driver,
 )
 
 PAGE = "drivers"
-SYNC_DRIVERS = ["mysqldb", "pymysql", "mysqlconnector"]
-ASYNC_DRIVERS = ["aiomysql", "asyncmy"]
 ERROR_TEXTS = {  # the page shows the index's texts (docs/error-messages)
     "libmariadb": "error_messages/messages.txt:libmariadb",
     "libmysqlclient": "error_messages/messages.txt:libmysqlclient",
@@ -40,11 +40,6 @@ ERROR_TEXTS = {  # the page shows the index's texts (docs/error-messages)
 # Codes a lost connection is reported with, across drivers and servers.
 LOST_CONNECTION = {2006, 2013, 2055, 4031}
 SQLALCHEMY_1_4 = sqlalchemy.__version__.startswith("1.")
-
-
-def with_driver(database_url: str, driver: str) -> str:
-    url = make_url(database_url).set(drivername=f"mysql+{driver}")
-    return url.render_as_string(hide_password=False)
 
 
 def error_code(error: BaseException) -> int:

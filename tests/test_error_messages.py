@@ -34,24 +34,24 @@ import MySQLdb
 import pymysql
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from pages import render
 from support import (
+    ASYNC_DRIVERS,
     RUNNING_SQL,
+    SYNC_DRIVERS,
     drop_idle_connections_after,
     exception_line,
     kill_once_running,
     linked_client_library,
     wait_past_timeout,
+    with_driver,
 )
 
 PAGE = "error_messages"
 
-SYNC_DRIVERS = ["mysqldb", "pymysql", "mysqlconnector"]
-ASYNC_DRIVERS = ["aiomysql", "asyncmy"]
 DRIVERS = SYNC_DRIVERS + ASYNC_DRIVERS
 
 
@@ -131,8 +131,7 @@ def server_is_mysql_8_0_24_or_later(admin_engine) -> bool:
 @pytest.fixture(scope="module")
 def url_for(database_url):
     """The test database's URL with another driver: url_for("pymysql")."""
-    base = make_url(database_url)
-    return lambda driver: base.set(drivername=f"mysql+{driver}")
+    return lambda driver: with_driver(database_url, driver)
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +201,7 @@ def idle_errors(url_for, server_url) -> dict[str, DBAPIError | Exception]:
     return errors
 
 
-def kill_during_query(driver: str, url: URL) -> DBAPIError:
+def kill_during_query(driver: str, url: str) -> DBAPIError:
     """Run SELECT SLEEP(10) and KILL the connection from another one after 0.3 s."""
     if driver in ASYNC_DRIVERS:
         return asyncio.run(_kill_during_query_async(url))
@@ -222,7 +221,7 @@ def kill_during_query(driver: str, url: URL) -> DBAPIError:
         engine.dispose()
 
 
-async def _kill_during_query_async(url: URL) -> DBAPIError:
+async def _kill_during_query_async(url: str) -> DBAPIError:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as victim, engine.connect() as admin:
