@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -180,10 +181,35 @@ class OwnedServer:
     def restart(self) -> None:
         self.process.stop()
         self.process.start()
+        assert _answers_on_its_socket(self.process), _server_state(self.process)
+
+
+def _answers_on_its_socket(proc) -> bool:
+    """Whether `mysqladmin ping` reaches the server on its unix socket (as shutdown does)."""
+    ping = [proc.admin_exec, f"--socket={proc.unixsocket}", "--user=root", "ping"]
+    return subprocess.run(ping, capture_output=True, timeout=30).returncode == 0
+
+
+def _server_state(proc) -> str:
+    """What a failed stop needs explained: socket, pid file, port, and the server's log."""
+    with socket.socket() as probe:
+        port_open = probe.connect_ex(("127.0.0.1", proc.port)) == 0
+    log = Path(proc.logfile_path)
+    tail = log.read_text(errors="replace").splitlines()[-25:] if log.exists() else ["(no log)"]
+    return "\n".join(
+        [
+            f"The suite's own server on port {proc.port} does not answer on its socket:",
+            f"  socket {proc.unixsocket} exists: {Path(proc.unixsocket).exists()}",
+            f"  pid file {proc.pidfile} exists: {Path(proc.pidfile).exists()}",
+            f"  TCP port accepts connections: {port_open}",
+            f"Last lines of {log}:",
+            *tail,
+        ]
+    )
 
 
 @pytest.fixture(scope="session")
-def owned_server(request: pytest.FixtureRequest) -> OwnedServer:
+def owned_server(request: pytest.FixtureRequest) -> Iterator[OwnedServer]:
     """A throwaway server of the suite's own, even when DATABASE_URL names another one.
 
     Restarting a server or changing its GLOBAL settings is never done to a server
@@ -201,7 +227,9 @@ def owned_server(request: pytest.FixtureRequest) -> OwnedServer:
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE DATABASE IF NOT EXISTS owned CHARACTER SET utf8mb4")
     engine.dispose()
-    return OwnedServer(url.set(database="owned").render_as_string(hide_password=False), proc)
+    yield OwnedServer(url.set(database="owned").render_as_string(hide_password=False), proc)
+    # pytest-mysql stops it next, through the socket: say why if that cannot work.
+    assert _answers_on_its_socket(proc), _server_state(proc)
 
 
 @pytest.fixture(scope="session")

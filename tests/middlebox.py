@@ -13,6 +13,18 @@ import socket
 import struct
 import threading
 from contextlib import suppress
+from dataclasses import dataclass, field
+
+
+@dataclass
+class _Pair:
+    """One proxied connection: the socket to the client, the one to the server."""
+
+    client: socket.socket
+    server: socket.socket
+    ended: threading.Event = field(default_factory=threading.Event)
+    blackholed: threading.Event = field(default_factory=threading.Event)
+    pumps: list[threading.Thread] = field(default_factory=list)
 
 
 class Middlebox:
@@ -21,10 +33,7 @@ class Middlebox:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
-        # (client side, server side, ended, blackholed) per connection
-        self._pairs: list[
-            tuple[socket.socket, socket.socket, threading.Event, threading.Event]
-        ] = []
+        self._pairs: list[_Pair] = []
         self._closed = False
         threading.Thread(target=self._accept, daemon=True, name="middlebox-accept").start()
 
@@ -32,18 +41,18 @@ class Middlebox:
 
     def close_all(self) -> None:
         """End every current connection with a FIN to both sides (a polite close)."""
-        for client, server, ended, _ in self._take_pairs():
-            ended.set()
-            for sock in (client, server):
+        for pair in self._take_pairs():
+            pair.ended.set()
+            for sock in (pair.client, pair.server):
                 with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
 
     def reset_all(self) -> None:
         """End every current connection with an RST to both sides."""
-        for client, server, ended, _ in self._take_pairs():
-            ended.set()
-            for sock in (client, server):
+        for pair in self._take_pairs():
+            pair.ended.set()
+            for sock in (pair.client, pair.server):
                 with suppress(OSError):
                     # Linger 0: closing sends RST instead of FIN. SHUT_RD wakes the pump
                     # thread blocked in recv() without sending anything; until it returns,
@@ -51,6 +60,11 @@ class Middlebox:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     sock.shutdown(socket.SHUT_RD)
                 sock.close()
+            # The RST leaves when the last pump thread lets go of the socket. Wait for
+            # that, so the client has the reset before it next sends: a real middlebox
+            # resets long before the application's next query.
+            for pump in pair.pumps:
+                pump.join(timeout=5)
 
     def drop_all(self) -> None:
         """Silently drop all traffic of every current connection, in both directions.
@@ -60,7 +74,7 @@ class Middlebox:
         """
         with self._lock:
             for pair in self._pairs:
-                pair[3].set()
+                pair.blackholed.set()
 
     def stop(self) -> None:
         self._closed = True
@@ -92,13 +106,18 @@ class Middlebox:
             except OSError:
                 client.close()
                 continue
-            ended, blackholed = threading.Event(), threading.Event()
-            with self._lock:
-                self._pairs.append((client, server, ended, blackholed))
-            for src, dst in ((client, server), (server, client)):
+            pair = _Pair(client, server)
+            pair.pumps = [
                 threading.Thread(
-                    target=self._pump, args=(src, dst, ended, blackholed), daemon=True
-                ).start()
+                    target=self._pump, args=(src, dst, pair.ended, pair.blackholed), daemon=True
+                )
+                for src, dst in ((client, server), (server, client))
+            ]
+            # Registered before any byte passes, so a reset can never miss it.
+            with self._lock:
+                self._pairs.append(pair)
+                for pump in pair.pumps:
+                    pump.start()
 
     @staticmethod
     def _pump(
