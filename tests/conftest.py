@@ -25,6 +25,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,8 +229,31 @@ def owned_server(request: pytest.FixtureRequest) -> Iterator[OwnedServer]:
         conn.exec_driver_sql("CREATE DATABASE IF NOT EXISTS owned CHARACTER SET utf8mb4")
     engine.dispose()
     yield OwnedServer(url.set(database="owned").render_as_string(hide_password=False), proc)
-    # pytest-mysql stops it next, through the socket: say why if that cannot work.
-    assert _answers_on_its_socket(proc), _server_state(proc)
+    _stop_for_good(proc)
+
+
+def _stop_for_good(proc) -> None:
+    """Stop the restartable server at the end of the run, whatever state it is in.
+
+    pytest-mysql's stop asks the server to shut down through its socket and raises if
+    that fails, which would leave mysqld_safe and the server running. CI once saw that
+    happen at the end of a run whose tests had all passed. Here a failed shutdown is
+    followed by a kill, and reported with what is needed to find out why.
+    """
+    try:
+        proc.stop()
+    except Exception as error:  # anything: the server must not outlive the run
+        state = _server_state(proc)
+        proc.kill()
+        proc.shutdown = lambda: None  # stopped: pytest-mysql's own stop has nothing to do
+        # Shown in the warnings summary; pyproject.toml keeps this one from failing the run.
+        warnings.warn(
+            f"The suite's restartable server did not shut down cleanly ({error!r}); "
+            f"it was killed instead.\n{state}",
+            pytest.PytestWarning,
+            stacklevel=1,
+        )
+    proc.shutdown = lambda: None
 
 
 @pytest.fixture(scope="session")
