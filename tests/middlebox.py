@@ -65,6 +65,8 @@ class Middlebox:
             # resets long before the application's next query.
             for pump in pair.pumps:
                 pump.join(timeout=5)
+                if pump.is_alive():
+                    raise RuntimeError("a middlebox pump still holds its socket: no RST sent")
 
     def drop_all(self) -> None:
         """Silently drop all traffic of every current connection, in both directions.

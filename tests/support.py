@@ -12,8 +12,9 @@ import types
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 
 from pages import ROOT, render, split_target
 
@@ -34,22 +35,53 @@ def drop_idle_connections_after(engine: Engine, seconds: int = 1) -> Engine:
     default 8 hours into a second.
     """
 
+    observer_url = with_driver(engine.url.render_as_string(hide_password=False), "mysqldb")
+
     @event.listens_for(engine, "connect")
     def set_session_wait_timeout(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute(f"SET SESSION wait_timeout = {int(seconds)}")
+        cursor.execute("SELECT CONNECTION_ID()")
+        _SHORT_LIVED[cursor.fetchone()[0]] = observer_url
         cursor.close()
 
     return engine
 
 
-def wait_past_timeout(seconds: int = 1) -> None:
-    """Sleep just long enough for the server to drop a connection idle for `seconds`.
+# Connections given a short wait_timeout, not yet seen dropped: server thread id -> URL.
+_SHORT_LIVED: dict[int, str] = {}
+_STILL_CONNECTED = text(
+    "SELECT ID FROM information_schema.PROCESSLIST WHERE ID IN :ids"
+).bindparams(bindparam("ids", expanding=True))
 
-    The server checks wait_timeout with one-second granularity; one second of
-    margin has been enough on a loaded 2-core machine.
+
+def wait_past_timeout(seconds: int = 1, limit: float = 30) -> None:
+    """Sleep past `seconds` of idleness, then wait until the server has really dropped
+    the connections drop_idle_connections_after() shortened.
+
+    The server notices an idle connection on its own schedule; on a loaded machine
+    that can be later than the timeout plus a margin. It closes the socket, then
+    removes the connection from its process list, so once PROCESSLIST no longer shows
+    them the client's next statement meets a closed connection.
     """
     time.sleep(seconds + 1)
+    by_url: dict[str, list[int]] = {}
+    for thread_id, url in _SHORT_LIVED.items():
+        by_url.setdefault(url, []).append(thread_id)
+    _SHORT_LIVED.clear()
+    for url, ids in by_url.items():
+        observer = create_engine(url, poolclass=NullPool)
+        try:
+            with observer.connect() as conn:
+                deadline = time.monotonic() + limit
+                while left := conn.execute(_STILL_CONNECTED, {"ids": ids}).scalars().all():
+                    assert time.monotonic() < deadline, (
+                        f"the server still has connections {left} {limit} s after "
+                        f"their wait_timeout of {seconds} s"
+                    )
+                    time.sleep(0.05)
+        finally:
+            observer.dispose()
 
 
 def connection_id(conn) -> int:
@@ -85,6 +117,8 @@ def kill_once_running(conn, victim_id: int, what: str = "CONNECTION", timeout: f
         if info and info.upper().startswith("SELECT SLEEP"):
             break
         time.sleep(0.02)
+    else:
+        raise AssertionError(f"connection {victim_id} did not start its SLEEP() in {timeout} s")
     conn.execute(text(f"KILL {what} {victim_id}"))
 
 

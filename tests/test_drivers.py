@@ -112,10 +112,11 @@ def test_recycle_fixes_it(database_url, driver, monkeypatch):
 # --- asyncio drivers through SQLAlchemy's asyncio extension -----------------------------
 
 
-async def use_then_reuse(engine, idle_seconds: float = 0, before_reuse=None):
+async def use_then_reuse(engine, idle: bool = False, before_reuse=None):
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
-    await asyncio.sleep(idle_seconds)
+    if idle:
+        await asyncio.to_thread(wait_past_timeout)
     if before_reuse:
         before_reuse()
     try:
@@ -132,7 +133,7 @@ def test_async_idle_connection_fails_without_a_fix(database_url, driver):
     engine = create_async_engine(with_driver(database_url, driver))
     drop_idle_connections_after(engine.sync_engine)
     with pytest.raises(OperationalError) as caught:
-        asyncio.run(use_then_reuse(engine, idle_seconds=2))
+        asyncio.run(use_then_reuse(engine, idle=True))
     assert error_code(caught.value.orig) in LOST_CONNECTION
     assert caught.value.connection_invalidated
     assert_text_on_page(driver, caught.value.orig)
@@ -147,9 +148,9 @@ def test_async_pre_ping_fixes_it(database_url, driver):
         # SQLAlchemy < 2.0.50 sees PyMySQL >= 1.2's ping() signature and calls the async
         # adapter's ping() with no argument, but the adapter requires `reconnect`.
         with pytest.raises(TypeError, match="reconnect"):
-            asyncio.run(use_then_reuse(engine, idle_seconds=2))
+            asyncio.run(use_then_reuse(engine, idle=True))
     else:
-        assert asyncio.run(use_then_reuse(engine, idle_seconds=2)) == 1
+        assert asyncio.run(use_then_reuse(engine, idle=True)) == 1
 
 
 @pytest.mark.parametrize("driver", ASYNC_DRIVERS)
@@ -160,7 +161,7 @@ def test_async_recycle_fixes_it(database_url, driver, monkeypatch):
     result = asyncio.run(
         use_then_reuse(
             engine,
-            idle_seconds=2,
+            idle=True,
             before_reuse=lambda: pool_clock_moved_forward(monkeypatch, 28800),
         )
     )

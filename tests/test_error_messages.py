@@ -233,6 +233,8 @@ async def _kill_during_query_async(url: str) -> DBAPIError:
                     if info and info.upper().startswith("SELECT SLEEP"):
                         break
                     await asyncio.sleep(0.02)
+                else:
+                    raise AssertionError(f"connection {victim_id} never started its SLEEP()")
                 await admin.execute(text(f"KILL CONNECTION {victim_id}"))
 
             killer = asyncio.create_task(kill())

@@ -234,8 +234,8 @@ def test_recycle_below_the_timeout_prevents_the_error(database_url):
 
 
 def test_recycle_above_the_timeout_does_not_help(database_url):
-    """In real time: wait_timeout 1 s, pool_recycle 5 s. The connection dies first."""
-    engine = drop_idle_connections_after(create_engine(database_url, pool_recycle=5), 1)
+    """In real time: wait_timeout 1 s, pool_recycle 60 s. The connection dies first."""
+    engine = drop_idle_connections_after(create_engine(database_url, pool_recycle=60), 1)
     use_then_idle(engine)
     with pytest.raises(OperationalError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
