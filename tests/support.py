@@ -12,6 +12,7 @@ import types
 from collections.abc import Sequence
 from pathlib import Path
 
+import sqlalchemy
 from sqlalchemy import bindparam, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
@@ -25,6 +26,9 @@ ASYNC_DRIVERS = ["aiomysql", "asyncmy"]
 # Error codes SQLAlchemy's MySQL dialect treats as "the connection is gone"
 # (MySQLDialect.is_disconnect) that an idle timeout can produce.
 IDLE_DISCONNECT_CODES = {2006, 2013, 4031}
+
+# SQLAlchemy 1.4 (the source article's version) differs in a few tested places.
+SQLALCHEMY_1_4 = sqlalchemy.__version__.startswith("1.")
 
 
 def drop_idle_connections_after(engine: Engine, seconds: int = 1) -> Engine:

@@ -7,6 +7,7 @@ keeps the two in step.
 
 from __future__ import annotations
 
+import asyncio
 import configparser
 import re
 import threading
@@ -22,6 +23,7 @@ from middlebox import Middlebox
 from pages import ROOT, languages, render
 from support import (
     IDLE_DISCONNECT_CODES,
+    SQLALCHEMY_1_4,
     SYNC_DRIVERS,
     connection_id,
     drop_idle_connections_after,
@@ -363,6 +365,102 @@ def test_timeouts_snippet_recycles_below_the_middlebox_limit(database_url, middl
     assert not thread.is_alive(), "recycled connections are not pinged: no wait"
     assert outcome.get("id") not in (None, first_id), outcome
     engine.dispose()
+
+
+# asyncio drivers: asyncmy has a read timeout; aiomysql has none, so asyncio bounds it.
+
+
+def run_with_async_pre_ping(scenario):
+    """asyncio.run(scenario()). On SQLAlchemy 1.4 async pre-ping fails first with a
+    TypeError (the drivers page's quirk): that is then what is asserted, and None returned."""
+    if SQLALCHEMY_1_4:
+        with pytest.raises(TypeError, match="reconnect"):
+            asyncio.run(scenario())
+        return None
+    return asyncio.run(scenario())
+
+
+async def async_connection_id(engine) -> int:
+    async with engine.connect() as conn:
+        return await conn.scalar(text("SELECT CONNECTION_ID()"))
+
+
+def test_asyncmy_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, middlebox):
+    """asyncmy_timeouts.py, with read_timeout shortened from 30 s to 2 s for the test."""
+    url = with_driver(through(middlebox, database_url), "asyncmy")
+    engine = load_snippet(snippet("asyncmy_timeouts.py"), url)["engine"]
+    seen: dict = {}
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def shorten_read_timeout(dialect, conn_rec, cargs, cparams):
+        seen.update(cparams)
+        cparams["read_timeout"] = 2
+
+    async def scenario():
+        try:
+            first_id = await async_connection_id(engine)
+            assert seen.get("read_timeout"), f"asyncmy_timeouts.py must set read_timeout: {seen}"
+            middlebox.drop_all()
+            started = time.monotonic()
+            async with asyncio.timeout(2 + 10):  # only so that a failure cannot hang the suite
+                second_id = await async_connection_id(engine)
+            return first_id, second_id, time.monotonic() - started
+        finally:
+            await engine.dispose()
+
+    if result := run_with_async_pre_ping(scenario):
+        first_id, second_id, seconds = result
+        assert second_id != first_id  # the ping gave up and pre-ping replaced the connection
+        assert 2 <= seconds < 2 + 5, seconds
+
+
+def test_aiomysql_pre_ping_hangs_on_a_silent_drop(database_url, middlebox):
+    url = with_driver(through(middlebox, database_url), "aiomysql")
+    engine = load_snippet(snippet("aiomysql_timeout.py"), url)["engine"]
+
+    async def scenario():
+        try:
+            first_id = await async_connection_id(engine)
+            middlebox.drop_all()
+            checkout = asyncio.ensure_future(async_connection_id(engine))
+            done, _ = await asyncio.wait({checkout}, timeout=3)
+            if done:
+                checkout.result()  # raises whatever ended it
+            assert not done, "expected the ping to wait for a reply forever"
+            middlebox.reset_all()  # let the stuck ping fail, so the checkout ends
+            second_id = await asyncio.wait_for(checkout, timeout=10)
+            return first_id, second_id
+        finally:
+            await engine.dispose()
+
+    if result := run_with_async_pre_ping(scenario):
+        first_id, second_id = result
+        assert second_id != first_id
+
+
+def test_aiomysql_asyncio_timeout_bounds_a_silent_drop(database_url, middlebox):
+    url = with_driver(through(middlebox, database_url), "aiomysql")
+    namespace = load_snippet(snippet("aiomysql_timeout.py"), url)
+    engine, scalar = namespace["engine"], namespace["scalar"]
+    query = text("SELECT CONNECTION_ID()")
+
+    async def scenario():
+        try:
+            first_id = await scalar(query, timeout=2)
+            middlebox.drop_all()
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):  # wait_for: only so a failure cannot hang
+                await asyncio.wait_for(scalar(query, timeout=2), timeout=10)
+            gave_up_after = time.monotonic() - started
+            second_id = await scalar(query, timeout=2)  # a new connection, at once
+            return first_id, second_id, gave_up_after
+        finally:
+            await engine.dispose()
+
+    if result := run_with_async_pre_ping(scenario):
+        first_id, second_id, gave_up_after = result
+        assert 2 <= gave_up_after < 2 + 5, gave_up_after
+        assert second_id != first_id
 
 
 # --- Held checked out, or a transaction left open, past the timeout -------------------

@@ -21,7 +21,12 @@ EXPECTED_ERRORS = {
     "mysql_server_has_gone_away/reproduce.py": "sqlalchemy.exc.OperationalError",
 }
 # Snippets for another driver than DATABASE_URL's mysqlclient run with this one.
-DRIVER = {"drivers/async_pre_ping.py": "aiomysql", "drivers/async_recycle.py": "asyncmy"}
+DRIVER = {
+    "drivers/async_pre_ping.py": "aiomysql",
+    "drivers/async_recycle.py": "asyncmy",
+    "causes/asyncmy_timeouts.py": "asyncmy",
+    "causes/aiomysql_timeout.py": "aiomysql",
+}
 # SQL that changes a GLOBAL setting runs only on a server the suite started itself,
 # which gets the setting back afterwards.
 OWNED_SERVER_ONLY = {"causes/max_allowed_packet.sql:raise": "max_allowed_packet"}

@@ -11,13 +11,13 @@ import asyncio
 import re
 
 import pytest
-import sqlalchemy
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from pages import render
 from support import (
     ASYNC_DRIVERS,
+    SQLALCHEMY_1_4,
     SYNC_DRIVERS,
     drop_idle_connections_after,
     exception_line,
@@ -39,7 +39,6 @@ ERROR_TEXTS = {  # the page shows the index's texts (docs/error-messages)
 }
 # Codes a lost connection is reported with, across drivers and servers.
 LOST_CONNECTION = {2006, 2013, 2055, 4031}
-SQLALCHEMY_1_4 = sqlalchemy.__version__.startswith("1.")
 
 
 def error_code(error: BaseException) -> int:
