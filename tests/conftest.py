@@ -19,7 +19,9 @@ skip and say why (the only skips in the suite).
 
 from __future__ import annotations
 
+import getpass
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -92,10 +94,14 @@ def _local_server() -> dict | None:
 
 
 LOCAL_SERVER = _local_server()
+# pytest-mysql passes `user` to mysql_install_db and mysqld_safe as the operating-system
+# account that owns the data directory: the account running the tests (root only in CI
+# containers). The tests themselves connect as root (see _local_server_url).
+_OS_USER = getpass.getuser()
 if LOCAL_SERVER and all(LOCAL_SERVER.get(k) for k in ("mysqld_safe", "admin_executable")):
-    throwaway_server = factories.mysql_proc(host="127.0.0.1", user="root", **LOCAL_SERVER)
+    throwaway_server = factories.mysql_proc(host="127.0.0.1", user=_OS_USER, **LOCAL_SERVER)
     # A second one, only for tests that restart or reconfigure the server.
-    restartable_server = factories.mysql_proc(host="127.0.0.1", user="root", **LOCAL_SERVER)
+    restartable_server = factories.mysql_proc(host="127.0.0.1", user=_OS_USER, **LOCAL_SERVER)
 else:
     LOCAL_SERVER = None
 
@@ -170,6 +176,16 @@ def database_url(server_url: URL, admin_engine: Engine) -> Iterator[str]:
     finally:
         with admin_engine.begin() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture(scope="session")
+def server_is_mysql_8_0_24_or_later(admin_engine: Engine) -> bool:
+    """Whether the server sends error 4031 before it closes an idle connection."""
+    with admin_engine.connect() as conn:
+        version = conn.execute(text("SELECT VERSION()")).scalar_one()
+    if "mariadb" in version.lower():
+        return False
+    return tuple(int(n) for n in re.findall(r"\d+", version)[:3]) >= (8, 0, 24)
 
 
 @dataclass

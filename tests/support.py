@@ -88,6 +88,24 @@ def wait_past_timeout(seconds: int = 1, limit: float = 30) -> None:
             observer.dispose()
 
 
+MYSQL_8_0_24_TEXTS = "error_messages/messages.txt:mysql_8_0_24"
+
+
+def assert_mysql_8_farewell(lines: Sequence[str], server_is_mysql_8_0_24_or_later: bool) -> None:
+    """A 4031 (MySQL 8.0.24+ tells the client why it closes an idle connection).
+
+    The message comes from the server, so every driver that reads it shows the same
+    words; the page shows them once, in the "MySQL 8.0.24 and later" block.
+    """
+    assert server_is_mysql_8_0_24_or_later, f"4031 from a server that should not send it: {lines}"
+    page_message = re.search(r"\(4031, '([^']*)'\)", render(MYSQL_8_0_24_TEXTS))[1]
+    for line in lines:
+        assert page_message in line, (
+            f"4031 from this server says something else than the page:\n  {line}\n"
+            f"page: {page_message}"
+        )
+
+
 def connection_id(conn) -> int:
     return conn.execute(text("SELECT CONNECTION_ID()")).scalar_one()
 

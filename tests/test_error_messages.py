@@ -42,6 +42,7 @@ from support import (
     ASYNC_DRIVERS,
     RUNNING_SQL,
     SYNC_DRIVERS,
+    assert_mysql_8_farewell,
     drop_idle_connections_after,
     exception_line,
     kill_once_running,
@@ -67,9 +68,6 @@ def section_for(driver: str) -> str:
         "aiomysql": "messages.txt:aiomysql",
         "asyncmy": "messages.txt:asyncmy",
     }[driver]
-
-
-MYSQL_8_0_24 = "messages.txt:mysql_8_0_24"
 
 
 def shown(section: str) -> list[list[str]]:
@@ -105,27 +103,7 @@ def assert_on_page(lines: list[str], section: str) -> None:
     )
 
 
-def assert_mysql_8_farewell(lines: list[str]) -> None:
-    """MySQL 8.0.24+: the 4031 message comes from the server, so every driver shows it;
-    the page shows it once, as mysqlclient prints it."""
-    page_message = re.search(r"\(4031, '([^']*)'\)", shown(MYSQL_8_0_24)[0][0])[1]
-    for line in lines:
-        assert page_message in line, (
-            f"4031 from this server says something else than the page:\n  {line}\n"
-            f"page: {page_message}"
-        )
-
-
 # --- Fixtures ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def server_is_mysql_8_0_24_or_later(admin_engine) -> bool:
-    with admin_engine.connect() as conn:
-        version = conn.execute(text("SELECT VERSION()")).scalar_one()
-    if "mariadb" in version.lower():
-        return False
-    return tuple(int(n) for n in re.findall(r"\d+", version)[:3]) >= (8, 0, 24)
 
 
 @pytest.fixture(scope="module")
@@ -259,10 +237,7 @@ def test_idle_connection_error_is_on_the_page(idle_errors, driver, server_is_mys
     )
     lines = pasted_lines(error)
     if error_code(lines[0]) == 4031:
-        assert server_is_mysql_8_0_24_or_later, (
-            f"4031 from a server that should not send it: {lines}"
-        )
-        assert_mysql_8_farewell(lines)
+        assert_mysql_8_farewell(lines, server_is_mysql_8_0_24_or_later)
     else:
         assert_on_page(lines, section_for(driver))
 
@@ -293,7 +268,7 @@ def test_every_code_on_the_page_is_a_disconnect_for_sqlalchemy():
     connector = create_engine("mysql+mysqlconnector://").dialect
     import mysql.connector
 
-    sections = [section_for(d) for d in DRIVERS] + [MYSQL_8_0_24]
+    sections = [section_for(d) for d in DRIVERS] + ["messages.txt:mysql_8_0_24"]
     checked = set()
     for section in sections:
         for group in shown(section):
