@@ -196,11 +196,20 @@ def test_oversized_packet_fails_even_with_a_fix(database_url, fix):
 
 
 def test_raising_max_allowed_packet_lets_it_through(owned_server):
+    """On the suite's own server, its limit first set to MariaDB's default of 16 MiB
+    (MySQL 5.7 starts at 4 MiB, 8.0 at 64 MiB): a 17 MiB value fails until the page's
+    SET GLOBAL raises the limit."""
+    small, blob = 16 * 1024 * 1024, 17 * 1024 * 1024
+
+    def set_global_limit(value: int) -> None:
+        engine = create_engine(owned_server.url)
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SET GLOBAL max_allowed_packet = {value}")
+        engine.dispose()  # the new limit applies to connections opened after the change
+
     engine = create_engine(owned_server.url)
     with engine.connect() as conn:
-        before = conn.execute(text("SELECT @@GLOBAL.max_allowed_packet")).scalar_one()
-    with pytest.raises(OperationalError):
-        insert_blob(engine, before + 1024)
+        original = conn.execute(text("SELECT @@GLOBAL.max_allowed_packet")).scalar_one()
     engine.dispose()
 
     raise_sql = render(snippet("max_allowed_packet.sql:raise"))
@@ -209,19 +218,24 @@ def test_raising_max_allowed_packet_lets_it_through(owned_server):
     config.read_string(render(snippet("my.cnf")))
     size = config["mysqld"]["max_allowed_packet"]
     assert int(size.rstrip("M")) * 1024 * 1024 == wanted, "my.cnf and SET GLOBAL must agree"
-    assert wanted > before
+    assert wanted > blob
 
-    engine = create_engine(owned_server.url)
-    with engine.connect() as conn:
-        conn.exec_driver_sql(raise_sql)
-    engine.dispose()  # the new limit applies to connections opened after the change
-    engine = create_engine(owned_server.url)
+    set_global_limit(small)
     try:
-        insert_blob(engine, before + 1024)
-    finally:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f"SET GLOBAL max_allowed_packet = {before}")
+        engine = create_engine(owned_server.url)
+        with pytest.raises(OperationalError):
+            insert_blob(engine, blob)
         engine.dispose()
+
+        engine = create_engine(owned_server.url)
+        with engine.connect() as conn:
+            conn.exec_driver_sql(raise_sql)  # as the page shows it
+        engine.dispose()
+        engine = create_engine(owned_server.url)
+        insert_blob(engine, blob)
+        engine.dispose()
+    finally:
+        set_global_limit(original)
 
 
 def test_max_allowed_packet_query_shows_the_setting(database_url):
