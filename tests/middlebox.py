@@ -35,6 +35,7 @@ class Middlebox:
         self._lock = threading.Lock()
         self._pairs: list[_Pair] = []
         self._closed = False
+        self._drop_new = False
         threading.Thread(target=self._accept, daemon=True, name="middlebox-accept").start()
 
     # --- what a middlebox does to the connections it carries -----------------------
@@ -78,6 +79,12 @@ class Middlebox:
             for pair in self._pairs:
                 pair.blackholed.set()
 
+    def drop_new(self) -> None:
+        """From now on, also silently drop every new connection's traffic, in both
+        directions: the TCP connection opens, then nothing ever answers (a server host
+        that vanished behind a load balancer still accepting connections)."""
+        self._drop_new = True
+
     def stop(self) -> None:
         self._closed = True
         with suppress(OSError):
@@ -109,6 +116,8 @@ class Middlebox:
                 client.close()
                 continue
             pair = _Pair(client, server)
+            if self._drop_new:
+                pair.blackholed.set()
             pair.pumps = [
                 threading.Thread(
                     target=self._pump, args=(src, dst, pair.ended, pair.blackholed), daemon=True

@@ -196,10 +196,18 @@ def exception_line(exc: BaseException) -> str:
     return f"{name}: {exc}"
 
 
-def mysql_table(columns: Sequence[str], rows: Sequence[Sequence]) -> str:
-    """Format a result the way the ``mysql``/``mariadb`` command-line client prints it."""
+def mysql_table(
+    columns: Sequence[str], rows: Sequence[Sequence], nullable: Sequence[str] = ()
+) -> str:
+    """Format a result the way the ``mysql``/``mariadb`` command-line client prints it.
+
+    The client makes a column that may hold NULL at least 4 wide (``NULL``).
+    """
     cells = [[("NULL" if v is None else str(v)) for v in row] for row in rows]
-    widths = [max([len(str(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    widths = [
+        max([len(str(c)), 4 if c in nullable else 0] + [len(r[i]) for r in cells])
+        for i, c in enumerate(columns)
+    ]
     numeric = [all(isinstance(row[i], int) for row in rows) and rows for i in range(len(columns))]
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
 
@@ -227,18 +235,21 @@ def output_pattern(shown: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-def pool_clock_moved_forward(monkeypatch, seconds: float) -> None:
-    """Make SQLAlchemy's pool believe `seconds` more have passed (its age checks only).
+def pool_sees_connections_aged(monkeypatch, opened_at: float, limit: float) -> None:
+    """Make SQLAlchemy's pool see the connections opened since `opened_at` (a time.time()
+    taken before the first checkout) as just past `limit` seconds old.
 
     The server really has closed the connection after its 1-second session timeout;
-    this makes the pool judge `pool_recycle` against the hours the page talks about.
+    this makes the pool judge `pool_recycle` against the limit the page talks about
+    (wait_timeout's 8 hours, a load balancer's 350 s). Half a second past it: a
+    pool_recycle even one second above the limit lets the dead connection through.
+    Only the pool's age checks see the moved clock.
     """
     import sqlalchemy.pool.base as pool_base
 
+    offset = opened_at + limit + 0.5 - time.time()
     real_time = time.time
-    monkeypatch.setattr(
-        pool_base, "time", types.SimpleNamespace(time=lambda: real_time() + seconds)
-    )
+    monkeypatch.setattr(pool_base, "time", types.SimpleNamespace(time=lambda: real_time() + offset))
 
 
 # What a fresh clone does not have: installed tools, build output, caches, git metadata.

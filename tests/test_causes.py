@@ -30,7 +30,7 @@ from support import (
     kill_once_running,
     linked_client_library,
     load_snippet,
-    pool_clock_moved_forward,
+    pool_sees_connections_aged,
     wait_past_timeout,
     with_driver,
 )
@@ -368,12 +368,44 @@ def test_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, middlebox, 
     engine.dispose()
 
 
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
+def test_connect_timeout_bounds_a_connection_that_gets_no_reply(database_url, middlebox, driver):
+    """timeouts.py against a server that accepts TCP connections but never answers,
+    its connect_timeout and read_timeout shortened to 2 s for the test.
+
+    Observed: mysqlclient (libmariadb) and mysql-connector wait for the server's
+    greeting for connect_timeout, and without it forever; PyMySQL waits read_timeout.
+    """
+    url = with_driver(through(middlebox, database_url), driver)
+    engine = load_snippet(snippet("timeouts.py"), url)["engine"]
+    seen: dict = {}
+
+    @event.listens_for(engine, "do_connect")
+    def shorten_timeouts(dialect, conn_rec, cargs, cparams):
+        seen.update(cparams)
+        for name in ("connect_timeout", "read_timeout"):
+            if name in cparams:  # only what the snippet sets
+                cparams[name] = 2
+
+    middlebox.drop_new()
+    thread, outcome = checkout_in_background(engine)
+    thread.join(timeout=2 + 10)
+    assert not thread.is_alive(), f"connecting should give up after 2 s: {seen}"
+    assert "error" in outcome, outcome
+    assert outcome["seconds"] < 2 + 5, outcome
+    assert seen.get("connect_timeout"), f"timeouts.py must set connect_timeout: {seen}"
+    middlebox.reset_all()  # the stuck handshakes, if any
+    engine.dispose()
+
+
 def test_timeouts_snippet_recycles_below_the_middlebox_limit(database_url, middlebox, monkeypatch):
-    """pool_recycle=300 against a limit of 350 s (AWS NLB): the pool clock moves 350 s."""
+    """pool_recycle=300 against a limit of 350 s (AWS NLB): the pool sees the connection
+    just past 350 s old."""
     engine = load_snippet(snippet("timeouts.py"), through(middlebox, database_url))["engine"]
+    opened_at = time.time()
     first_id = checkout_and_select(engine)
     middlebox.drop_all()  # a dropped connection would hang a ping for read_timeout (30 s)
-    pool_clock_moved_forward(monkeypatch, 350)
+    pool_sees_connections_aged(monkeypatch, opened_at, 350)
     thread, outcome = checkout_in_background(engine)
     thread.join(timeout=10)
     assert not thread.is_alive(), "recycled connections are not pinged: no wait"

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from pages import render
 from support import (
@@ -24,7 +26,7 @@ from support import (
     exception_line,
     linked_client_library,
     load_snippet,
-    pool_clock_moved_forward,
+    pool_sees_connections_aged,
     wait_past_timeout,
     with_driver,
 )
@@ -105,10 +107,11 @@ def test_recycle_fixes_it(database_url, driver, monkeypatch):
     url = with_driver(database_url, driver)
     engine = load_snippet("mysql_server_has_gone_away/recycle.py", url)["engine"]
     drop_idle_connections_after(engine)
+    opened_at = time.time()
     with engine.connect() as conn:
         global_timeout = conn.execute(text("SELECT @@GLOBAL.wait_timeout")).scalar_one()
     wait_past_timeout()
-    pool_clock_moved_forward(monkeypatch, global_timeout)  # as in the article's test
+    pool_sees_connections_aged(monkeypatch, opened_at, global_timeout)  # as in the article
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
     engine.dispose()
@@ -165,11 +168,16 @@ def test_async_recycle_fixes_it(database_url, driver, monkeypatch):
     url = with_driver(database_url, driver)
     engine = load_snippet("drivers/async_recycle.py", url)["engine"]
     drop_idle_connections_after(engine.sync_engine)
+    observer = create_engine(database_url, poolclass=NullPool)
+    with observer.connect() as conn:
+        global_timeout = conn.execute(text("SELECT @@GLOBAL.wait_timeout")).scalar_one()
+    observer.dispose()
+    opened_at = time.time()
     result = asyncio.run(
         use_then_reuse(
             engine,
             idle=True,
-            before_reuse=lambda: pool_clock_moved_forward(monkeypatch, 28800),
+            before_reuse=lambda: pool_sees_connections_aged(monkeypatch, opened_at, global_timeout),
         )
     )
     assert result == 1

@@ -8,6 +8,7 @@ shortened to one second for the test's own connections only.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -24,7 +25,7 @@ from support import (
     load_snippet,
     mysql_table,
     output_pattern,
-    pool_clock_moved_forward,
+    pool_sees_connections_aged,
     run_script,
     run_shell,
     wait_past_timeout,
@@ -98,6 +99,13 @@ def test_reproduce_script_fails_with_the_error_shown(database_url, tmp_path):
         assert int(code) in IDLE_DISCONNECT_CODES
     dbapi_line = next(line for line in result.stderr.splitlines() if line.startswith("MySQLdb."))
     assert dbapi_line in error_lines_on_page()
+    # The page's own example is a real text of the index, and the one this client gives.
+    shown_lines = [line for line in shown.splitlines() if error_tuple.search(line)]
+    assert shown_lines and all(line in error_lines_on_page() for line in shown_lines), shown_lines
+    if linked_client_library() == "libmariadb" and int(actual[0][0]) in {2006, 2013}:
+        assert dbapi_line in shown_lines, (
+            f"the page shows {shown_lines}, this client said {dbapi_line}"
+        )
 
     def normalize(s: str) -> str:
         s = error_tuple.sub("(CODE, MESSAGE)", s)
@@ -109,6 +117,7 @@ def test_reproduce_script_fails_with_the_error_shown(database_url, tmp_path):
 def test_wait_timeout_query_shows_the_servers_default(database_url):
     engine = create_engine(database_url)
     with engine.connect() as conn:
+        conn.execute(text("SET SESSION wait_timeout = 5"))  # the query must show GLOBAL
         result = conn.exec_driver_sql(render(snippet("inspect.sql:wait_timeout")))
         table = mysql_table(list(result.keys()), result.fetchall())
     engine.dispose()
@@ -118,23 +127,59 @@ def test_wait_timeout_query_shows_the_servers_default(database_url):
     )
 
 
-def test_processlist_query_finds_an_idle_connection(database_url):
+def test_processlist_query_lists_idle_connections_longest_first(database_url):
     engine = create_engine(database_url)
-    with engine.connect() as idle, engine.connect() as observer:
-        idle_id = connection_id(idle)
-        wait_past_timeout()  # idle for a second or more
+    with engine.connect() as older, engine.connect() as newer, engine.connect() as observer:
+        older_id = connection_id(older)
+        time.sleep(1.1)
+        newer_id = connection_id(newer)
+        time.sleep(1.1)  # older idle for 2 s, newer for 1 s; observer busy running the query
         result = observer.exec_driver_sql(render(snippet("inspect.sql:processlist")))
         columns, rows = list(result.keys()), [tuple(r) for r in result]
     engine.dispose()
 
-    row = next((r for r in rows if r[0] == idle_id), None)
-    assert row is not None, f"connection {idle_id} not listed as idle: {rows}"
-    record = dict(zip(columns, row, strict=True))
-    assert record["command"] == "Sleep"
-    assert record["time"] >= 1
-    # The example output on the page has the columns the query returns.
-    header = render(snippet("inspect.txt:processlist")).splitlines()[1]
-    assert [name.strip() for name in header.strip("|").split("|")] == columns
+    records = [dict(zip(columns, row, strict=True)) for row in rows]
+    ids = [record["id"] for record in records]
+    assert older_id in ids and newer_id in ids, f"both idle connections listed: {rows}"
+    assert ids.index(older_id) < ids.index(newer_id), "the longest idle comes first"
+    assert all(record["command"] == "Sleep" for record in records), rows
+    times = [record["time"] for record in records]
+    assert times == sorted(times, reverse=True), rows
+
+
+def test_processlist_example_output_is_what_the_query_returns():
+    """The page's example rows (not from the test server) have the query's shape."""
+    shown = render(snippet("inspect.txt:processlist"))
+    lines = shown.splitlines()
+    header = [name.strip() for name in lines[1].strip("|").split("|")]
+    rows = [
+        tuple(int(v) if v.isdigit() else v for v in (c.strip() for c in line.strip("|").split("|")))
+        for line in lines[3:-1]
+    ]
+    assert header == ["id", "user", "host", "db", "command", "time"]
+    # db is NULL for a connection without a default database.
+    assert mysql_table(header, rows, nullable=["db"]) == shown, "as the mysql client prints it"
+    assert all(row[4] == "Sleep" for row in rows)
+    times = [row[5] for row in rows]
+    assert times == sorted(times, reverse=True) and max(times) < 28800, times
+
+
+def test_session_value_through_the_engine_is_the_global_one(database_url, tmp_path):
+    result = run_script(snippet("session_wait_timeout.py"), database_url, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip("\n") == render(snippet("session_wait_timeout.txt"))
+
+
+def test_session_value_through_the_engine_shows_an_init_command(database_url, tmp_path):
+    """What the page warns about: the connection's own value can differ from the global."""
+    url = make_url(database_url).update_query_dict(
+        {"init_command": "SET SESSION wait_timeout = 60"}
+    )
+    result = run_script(
+        snippet("session_wait_timeout.py"), url.render_as_string(hide_password=False), tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "global: 28800, this connection: 60"
 
 
 def test_database_url_example_is_a_working_mysqlclient_url(database_url, tmp_path):
@@ -181,7 +226,50 @@ def test_pre_ping_replaces_a_dead_connection(database_url):
     engine.dispose()
 
 
-def test_pre_ping_cost_measurement_runs(database_url, tmp_path):
+def test_pre_ping_cost_measurement_measures_what_it_says(database_url, monkeypatch, capsys):
+    """Run in this process, with spies: the first engine never pings, the second pings
+    at every checkout, and each printed figure is the best batch divided by its size."""
+    import timeit
+
+    import sqlalchemy
+
+    engines, batches = [], []
+    real_create_engine, real_repeat = sqlalchemy.create_engine, timeit.repeat
+
+    def create_engine_spy(*args, **kwargs):
+        engine = real_create_engine(*args, **kwargs)
+        pings = []
+        real_ping = engine.dialect.do_ping
+
+        def counted_ping(dbapi_connection):
+            pings.append(dbapi_connection)
+            return real_ping(dbapi_connection)
+
+        engine.dialect.do_ping = counted_ping
+        engines.append((kwargs.get("pool_pre_ping"), pings))
+        return engine
+
+    def repeat_spy(stmt, number, repeat):
+        times = real_repeat(stmt, number=number, repeat=repeat)
+        batches.append((min(times), number, repeat))
+        return times
+
+    monkeypatch.setattr(sqlalchemy, "create_engine", create_engine_spy)
+    monkeypatch.setattr(timeit, "repeat", repeat_spy)
+    load_snippet(snippet("measure_pre_ping.py"), database_url)
+    printed = capsys.readouterr().out.splitlines()
+
+    (off, off_pings), (on, on_pings) = engines
+    (_, number, repeat), _ = batches
+    assert (off, on) == (False, True)
+    assert not off_pings, "the engine without pre-ping pinged"
+    assert len(on_pings) == number * repeat, "pre-ping: one ping per checkout"
+    for line, (best, number, _) in zip(printed, batches, strict=True):
+        shown = float(re.search(r"(\d+\.\d) µs", line)[1])
+        assert abs(shown - best / number * 1e6) <= 0.05 + 1e-9, (line, best, number)
+
+
+def test_pre_ping_cost_script_prints_what_the_page_shows(database_url, tmp_path):
     result = run_script(snippet("measure_pre_ping.py"), database_url, tmp_path)
     assert result.returncode == 0, result.stderr
     shown = render(snippet("measure_pre_ping.txt")).splitlines()
@@ -193,6 +281,9 @@ def test_pre_ping_cost_measurement_runs(database_url, tmp_path):
     assert [shape(line) for line in actual] == [shape(line) for line in shown]
     timings = [float(n) for n in re.findall(r"(\d+\.\d) µs", result.stdout)]
     assert len(timings) == 2 and all(t > 0 for t in timings)
+    # The page's figures: the ping costs something (measured on the test machine).
+    without_ping, with_ping = (float(n) for n in re.findall(r"(\d+\.\d) µs", "\n".join(shown)))
+    assert with_ping > without_ping
 
 
 # --- Fix 2: pool_recycle ------------------------------------------------------------
@@ -202,16 +293,17 @@ def test_recycle_below_wait_timeout_replaces_the_connection(database_url, monkey
     """The snippet's pool_recycle, judged against the server's real wait_timeout.
 
     The server drops the connection after 1 s (session setting); the pool's clock is
-    moved forward by the server's global wait_timeout (8 hours by default), so the
-    pool sees a connection as old as the one that failed in production.
+    moved forward so that the pool sees the connection just past the server's global
+    wait_timeout (8 hours by default), as old as the one that failed in production.
     """
     engine = load_snippet(snippet("recycle.py"), database_url)["engine"]
     drop_idle_connections_after(engine)
+    opened_at = time.time()
     with engine.connect() as conn:
         global_timeout = conn.execute(text("SELECT @@GLOBAL.wait_timeout")).scalar_one()
         first_id = connection_id(conn)
     wait_past_timeout()
-    pool_clock_moved_forward(monkeypatch, global_timeout)
+    pool_sees_connections_aged(monkeypatch, opened_at, global_timeout)
 
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1, (
@@ -243,13 +335,65 @@ def test_recycle_above_the_timeout_does_not_help(database_url):
     engine.dispose()
 
 
-def test_both_fixes_together(database_url):
+def test_both_fixes_together(database_url, monkeypatch):
+    """Pre-ping replaces a connection the server dropped before its age was up;
+    pool_recycle replaces an over-age one first, and the new connection is not pinged."""
     engine = load_snippet(snippet("both.py"), database_url)["engine"]
     drop_idle_connections_after(engine)
-    first_id = use_then_idle(engine)
+    pings = []
+    real_ping = engine.dialect.do_ping
+
+    def counted_ping(dbapi_connection):
+        pings.append(dbapi_connection)
+        return real_ping(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counted_ping)
+
+    first_id = use_then_idle(engine)  # dropped by the server after 1 s: young, but dead
+    opened_at = time.time()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
-        assert connection_id(conn) != first_id
+        global_timeout = conn.execute(text("SELECT @@GLOBAL.wait_timeout")).scalar_one()
+        second_id = connection_id(conn)
+    assert second_id != first_id and len(pings) == 1, "pre-ping found it dead and replaced it"
+
+    pool_sees_connections_aged(monkeypatch, opened_at, global_timeout)  # alive, but over-age
+    with engine.connect() as conn:
+        assert connection_id(conn) != second_id, "pool_recycle replaced the over-age connection"
+    assert len(pings) == 1, "the recycled connection is new: no ping"
+    engine.dispose()
+
+
+# --- Check that a fix is working -----------------------------------------------------
+
+
+def test_pool_log_shows_the_replaced_connection(database_url, tmp_path):
+    result = run_script(snippet("pool_log.py"), database_url, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+    def normalize(line: str) -> str:  # object addresses differ from run to run
+        return re.sub(r" at 0x[0-9a-f]+>", " at 0x...>", line)
+
+    printed = result.stderr.splitlines() + result.stdout.splitlines()
+    shown = render(snippet("pool_log.txt")).splitlines()
+    assert [normalize(line) for line in printed] == [normalize(line) for line in shown], (
+        result.stderr + result.stdout
+    )
+
+
+def test_pool_log_names_a_recycled_connection(database_url, monkeypatch, caplog):
+    """The page: with pool_recycle, the pool logs "exceeded timeout; recycling"."""
+    engine = load_snippet(snippet("recycle.py"), database_url)["engine"]
+    opened_at = time.time()
+    with engine.connect() as conn:
+        global_timeout = conn.execute(text("SELECT @@GLOBAL.wait_timeout")).scalar_one()
+    pool_sees_connections_aged(monkeypatch, opened_at, global_timeout)
+    with caplog.at_level("INFO", logger="sqlalchemy.pool"), engine.connect():
+        pass
+    assert any(
+        re.fullmatch(r"Connection <.*> exceeded timeout; recycling", record.getMessage())
+        for record in caplog.records
+    ), caplog.text
     engine.dispose()
 
 
