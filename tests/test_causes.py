@@ -230,6 +230,9 @@ def test_raising_max_allowed_packet_lets_it_through(owned_server):
         engine = create_engine(owned_server.url)
         with engine.connect() as conn:
             conn.exec_driver_sql(raise_sql)  # as the page shows it
+            # The page's check shows the new GLOBAL value; this connection keeps its own.
+            _, shown = conn.exec_driver_sql(render(snippet("max_allowed_packet.sql:check"))).one()
+            assert int(shown) == wanted
         engine.dispose()
         engine = create_engine(owned_server.url)
         insert_blob(engine, blob)

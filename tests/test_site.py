@@ -31,7 +31,7 @@ from pages import (
     split_target,
 )
 
-# With test_browser.py on one pytest-xdist worker, so the site is built only once.
+# On one pytest-xdist worker, so the site is built once for these checks.
 pytestmark = pytest.mark.xdist_group("site")
 
 SECTION_RE = re.compile(r"-{1,}8<-{1,}\s+\[\s*start\s*:\s*([a-z][-_0-9a-z]*)\s*\]", re.I)
