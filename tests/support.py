@@ -106,6 +106,19 @@ def assert_mysql_8_farewell(lines: Sequence[str], server_is_mysql_8_0_24_or_late
         )
 
 
+def count_pings(engine: Engine, monkeypatch) -> list:
+    """Record every ping the engine's pool sends (pool_pre_ping); returns the list."""
+    pings: list = []
+    real_ping = engine.dialect.do_ping
+
+    def counted_ping(dbapi_connection):
+        pings.append(dbapi_connection)
+        return real_ping(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counted_ping)
+    return pings
+
+
 def connection_id(conn) -> int:
     return conn.execute(text("SELECT CONNECTION_ID()")).scalar_one()
 

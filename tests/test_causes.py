@@ -265,6 +265,22 @@ def through(middlebox, database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def shortened_timeouts(engine, *names: str, seconds: int = 2) -> dict:
+    """Shorten the snippet's own timeouts `names` to `seconds` for the test (a timeout
+    the snippet does not set stays unset); returns the connect arguments the snippet
+    gave, as the driver would have received them."""
+    seen: dict = {}
+
+    @event.listens_for(engine, "do_connect")
+    def shorten(dialect, conn_rec, cargs, cparams):
+        seen.update(cparams)
+        for name in names:
+            if name in cparams:
+                cparams[name] = seconds
+
+    return seen
+
+
 def end_connections(middlebox, how: str) -> None:
     {"fin": middlebox.close_all, "rst": middlebox.reset_all, "drop": middlebox.drop_all}[how]()
 
@@ -343,12 +359,7 @@ def test_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, middlebox, 
     """
     url = with_driver(through(middlebox, database_url), driver)
     engine = load_snippet(snippet("timeouts.py"), url)["engine"]
-    seen: dict = {}
-
-    @event.listens_for(engine, "do_connect")
-    def shorten_read_timeout(dialect, conn_rec, cargs, cparams):
-        seen.update(cparams)
-        cparams["read_timeout"] = 2
+    seen = shortened_timeouts(engine, "read_timeout")
 
     first_id = checkout_and_select(engine)
     assert seen.get("read_timeout") and seen.get("write_timeout"), (
@@ -381,14 +392,7 @@ def test_connect_timeout_bounds_a_connection_that_gets_no_reply(database_url, mi
     """
     url = with_driver(through(middlebox, database_url), driver)
     engine = load_snippet(snippet("timeouts.py"), url)["engine"]
-    seen: dict = {}
-
-    @event.listens_for(engine, "do_connect")
-    def shorten_timeouts(dialect, conn_rec, cargs, cparams):
-        seen.update(cparams)
-        for name in ("connect_timeout", "read_timeout"):
-            if name in cparams:  # only what the snippet sets
-                cparams[name] = 2
+    seen = shortened_timeouts(engine, "connect_timeout", "read_timeout")
 
     middlebox.drop_new()
     thread, outcome = checkout_in_background(engine)
@@ -438,12 +442,7 @@ def test_asyncmy_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, mid
     """asyncmy_timeouts.py, with read_timeout shortened from 30 s to 2 s for the test."""
     url = with_driver(through(middlebox, database_url), "asyncmy")
     engine = load_snippet(snippet("asyncmy_timeouts.py"), url)["engine"]
-    seen: dict = {}
-
-    @event.listens_for(engine.sync_engine, "do_connect")
-    def shorten_read_timeout(dialect, conn_rec, cargs, cparams):
-        seen.update(cparams)
-        cparams["read_timeout"] = 2
+    seen = shortened_timeouts(engine.sync_engine, "read_timeout")
 
     async def scenario():
         try:

@@ -19,6 +19,7 @@ from pages import render
 from support import (
     IDLE_DISCONNECT_CODES,
     connection_id,
+    count_pings,
     drop_idle_connections_after,
     exception_line,
     linked_client_library,
@@ -238,15 +239,7 @@ def test_pre_ping_cost_measurement_measures_what_it_says(database_url, monkeypat
 
     def create_engine_spy(*args, **kwargs):
         engine = real_create_engine(*args, **kwargs)
-        pings = []
-        real_ping = engine.dialect.do_ping
-
-        def counted_ping(dbapi_connection):
-            pings.append(dbapi_connection)
-            return real_ping(dbapi_connection)
-
-        engine.dialect.do_ping = counted_ping
-        engines.append((kwargs.get("pool_pre_ping"), pings))
+        engines.append((kwargs.get("pool_pre_ping"), count_pings(engine, monkeypatch)))
         return engine
 
     def repeat_spy(stmt, number, repeat):
@@ -340,14 +333,7 @@ def test_both_fixes_together(database_url, monkeypatch):
     pool_recycle replaces an over-age one first, and the new connection is not pinged."""
     engine = load_snippet(snippet("both.py"), database_url)["engine"]
     drop_idle_connections_after(engine)
-    pings = []
-    real_ping = engine.dialect.do_ping
-
-    def counted_ping(dbapi_connection):
-        pings.append(dbapi_connection)
-        return real_ping(dbapi_connection)
-
-    monkeypatch.setattr(engine.dialect, "do_ping", counted_ping)
+    pings = count_pings(engine, monkeypatch)
 
     first_id = use_then_idle(engine)  # dropped by the server after 1 s: young, but dead
     opened_at = time.time()
