@@ -6,6 +6,7 @@ These checks need no database. Each failure says how to fix it.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
@@ -321,6 +322,7 @@ class _Links(HTMLParser):
     def __init__(self):
         super().__init__()
         self.edit: list[str] = []
+        self.canonical: list[str] = []
         self.updated: list[str] = []
         self.source_facts = 0
         self._in_date = 0
@@ -329,6 +331,8 @@ class _Links(HTMLParser):
         a = dict(attrs)
         if tag == "a" and a.get("rel") == "edit":
             self.edit.append(a.get("href", ""))
+        if tag == "link" and a.get("rel") == "canonical":
+            self.canonical.append(a.get("href", ""))
         if a.get("data-md-component") == "source":
             self.source_facts += 1
         if "git-revision-date-localized-plugin-date" in (a.get("class") or ""):
@@ -354,6 +358,44 @@ def test_edit_button_opens_the_page_in_its_own_language(built_site, name):
         assert links.edit == [f"{repo_url}/edit/main/docs/{name}.{lang}.md"], (
             f"the {lang} page {name} should have one edit button, opening docs/{name}.{lang}.md "
             f"(repo_url + edit_uri in mkdocs.yml, feature content.action.edit): {links.edit}"
+        )
+
+
+def page_url(name: str, lang: str) -> str:
+    """The full address of a page, under site_url in mkdocs.yml."""
+    site_url = mkdocs_config()["site_url"]
+    assert site_url, "mkdocs.yml needs a site_url (sitemap.xml and canonical links use it)"
+    prefix = "" if lang == default_language() else f"{lang}/"
+    return site_url + prefix + ("" if name == "index" else f"{name}/")
+
+
+def test_site_map_lists_every_page_with_its_translations(built_site):
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    urls = ET.parse(built_site / "sitemap.xml").getroot().findall("s:url", ns)
+    listed = {
+        url.findtext("s:loc", namespaces=ns): {
+            link.get("hreflang"): link.get("href") for link in url.findall("x:link", ns)
+        }
+        for url in urls
+    }
+    expected = {
+        page_url(name, lang): {other: page_url(name, other) for other in languages()}
+        for name in PAGE_NAMES
+        for lang in languages()
+    }
+    assert listed == expected, (
+        "sitemap.xml should list every page in every language at its full URL, each with "
+        "its translations as hreflang alternates (site_url in mkdocs.yml; the i18n plugin)"
+    )
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_page_names_its_own_address_as_canonical(built_site, name):
+    for lang in languages():
+        links = read_links(built_page(built_site, name, lang))
+        assert links.canonical == [page_url(name, lang)], (
+            f"the {lang} page {name} should name {page_url(name, lang)} as canonical "
+            f"(site_url in mkdocs.yml): {links.canonical}"
         )
 
 
