@@ -12,11 +12,10 @@ sitemap.xml: for the language switcher, Material fetches sitemap.xml relative to
 `<link rel="alternate">` of a page, and mkdocs-static-i18n points those at the page's
 translations (/en/error-messages/ -> /en/error-messages/sitemap.xml). Without a file
 there, every page logs a 404 in the browser console. This copies the site map (it
-lists both languages) next to every page.
-
-hreflang: Material writes each page's translations as <link rel="alternate" hreflang>
-with relative URLs; search engines need full ones (Lighthouse: "Document doesn't have
-a valid hreflang"). This makes them absolute, from the page's canonical URL (site_url).
+lists both languages) next to every page. (Those links stay relative: made absolute
+from site_url, they send that fetch to another origin wherever the site is served at
+another address, as in the tests. Search engines get full hreflang URLs from the site
+map.)
 
 The 404 page's language switcher: mkdocs-static-i18n points the switcher at the
 translations of the page rendered last, so the English 404 offered the Japanese
@@ -25,10 +24,8 @@ article, not the home page. This resets it to each language's home page.
 
 from __future__ import annotations
 
-import re
 from copy import deepcopy
 from pathlib import Path
-from urllib.parse import urljoin
 
 _default_404: bytes | None = None
 
@@ -51,20 +48,6 @@ def on_post_build(config, **kwargs) -> None:
     sitemap = (site / "sitemap.xml").read_bytes()
     for index in site.rglob("index.html"):
         (index.parent / "sitemap.xml").write_bytes(sitemap)
-
-
-_ALTERNATE = re.compile(r'<link rel="alternate" href="([^"]*)" hreflang="([^"]*)">')
-
-
-def on_post_page(output: str, page, config) -> str:
-    if not page.canonical_url:
-        raise RuntimeError("hooks/per_language_pages.py needs site_url in mkdocs.yml")
-    return _ALTERNATE.sub(
-        lambda m: (
-            f'<link rel="alternate" href="{urljoin(page.canonical_url, m[1])}" hreflang="{m[2]}">'
-        ),
-        output,
-    )
 
 
 def on_template_context(context, template_name, config):

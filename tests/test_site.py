@@ -323,7 +323,6 @@ class _Links(HTMLParser):
         super().__init__()
         self.edit: list[str] = []
         self.canonical: list[str] = []
-        self.hreflang: dict[str, str] = {}  # <link rel="alternate" hreflang>: language -> URL
         self.switcher: dict[str, str] = {}  # the language switcher's links
         self.updated: list[str] = []
         self.source_facts = 0
@@ -335,8 +334,6 @@ class _Links(HTMLParser):
             self.edit.append(a.get("href", ""))
         if tag == "link" and a.get("rel") == "canonical":
             self.canonical.append(a.get("href", ""))
-        if tag == "link" and a.get("rel") == "alternate" and a.get("hreflang"):
-            self.hreflang[a["hreflang"]] = a.get("href", "")
         if tag == "a" and "md-select__link" in (a.get("class") or "") and a.get("hreflang"):
             self.switcher[a["hreflang"]] = a.get("href", "")
         if a.get("data-md-component") == "source":
@@ -402,18 +399,6 @@ def test_page_names_its_own_address_as_canonical(built_site, name):
         assert links.canonical == [page_url(name, lang)], (
             f"the {lang} page {name} should name {page_url(name, lang)} as canonical "
             f"(site_url in mkdocs.yml): {links.canonical}"
-        )
-
-
-@pytest.mark.parametrize("name", PAGE_NAMES)
-def test_page_names_its_translations_by_full_url(built_site, name):
-    """Search engines need full URLs in hreflang (hooks/per_language_pages.py)."""
-    expected = {lang: page_url(name, lang) for lang in languages()}
-    for lang in languages():
-        links = read_links(built_page(built_site, name, lang))
-        assert links.hreflang == expected, (
-            f"the {lang} page {name} should list its translations as "
-            f'<link rel="alternate" hreflang> with full URLs: {links.hreflang}'
         )
 
 
