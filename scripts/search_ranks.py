@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from browser import CHROMIUM, CHROMIUM_ARGS, missing_browser, search, serve  # noqa: E402
-from test_browser import in_language, root, search_cases  # noqa: E402
+from pages import root  # noqa: E402
+from test_browser import in_language, search_cases  # noqa: E402
 
 
 def rank(paths: list[str], wanted: list[str]) -> str:

@@ -39,6 +39,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
 
+from browser import CHROMIUM, CHROMIUM_ARGS, missing_browser, serve
 from pages import ROOT
 
 URL_VARIABLE = "DATABASE_URL"
@@ -289,3 +290,23 @@ def built_site(tmp_path_factory) -> Path:
     warnings = [line for line in log.splitlines() if "WARNING" in line]
     assert not warnings, "mkdocs build printed warnings:\n" + "\n".join(warnings)
     return site
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site) -> Iterator[str]:
+    """The built site served on 127.0.0.1 (no trailing slash), for one test module."""
+    with serve(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's, or CHROMIUM_EXECUTABLE), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    if why := missing_browser():
+        pytest.fail(why, pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -73,6 +73,16 @@ def pages() -> dict[str, dict[str, Path]]:
     return found
 
 
+def root(lang: str) -> str:
+    """Where a language's pages are served: / for the default language, /en/ etc."""
+    return "/" if lang == default_language() else f"/{lang}/"
+
+
+def page_path(name: str, lang: str) -> str:
+    """The address of a page in a language, from the site's root: /en/causes/."""
+    return root(lang) + ("" if name == "index" else f"{name}/")
+
+
 @dataclass(frozen=True)
 class Fence:
     path: Path

@@ -20,10 +20,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from browser import CHROMIUM, CHROMIUM_ARGS, PageLog, missing_browser, search, serve
-from pages import default_language, languages, pages
+from browser import PageLog, search
+from pages import default_language, languages, page_path, pages, root
 
 TOP = 2
 
@@ -136,14 +135,6 @@ QUERIES = [
 ]
 
 
-def root(lang: str) -> str:
-    return "/" if lang == default_language() else f"/{lang}/"
-
-
-def page_path(name: str, lang: str) -> str:
-    return root(lang) + ("" if name == "index" else f"{name}/")
-
-
 def in_language(paths: list[str], lang: str) -> list[str]:
     """The results a reader of `lang` looks at (the index holds both languages)."""
     others = [root(other) for other in languages() if other != default_language()]
@@ -177,22 +168,6 @@ def test_this_module_runs_on_one_worker(request):
 
 
 # --- Fixtures ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    with serve(built_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if why := missing_browser():
-        pytest.fail(why, pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
