@@ -12,20 +12,14 @@ A measurement, not a test:
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from browser import CHROMIUM, CHROMIUM_ARGS, missing_browser, search, serve  # noqa: E402
-from pages import root  # noqa: E402
-from test_browser import in_language, search_cases  # noqa: E402
+from browser import search, site_in_browser
+from pages import root
+from test_browser import in_language, search_cases
 
 
 def rank(paths: list[str], wanted: list[str]) -> str:
@@ -35,33 +29,21 @@ def rank(paths: list[str], wanted: list[str]) -> str:
 
 
 def main() -> int:
-    if why := missing_browser():
-        print(why, file=sys.stderr)
-        return 1
-    with tempfile.TemporaryDirectory() as site:
-        subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
-            cwd=ROOT,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-            check=True,
-        )
-        with serve(Path(site)) as url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            opened = {}
-            print("| query | from | expected | rank | overall |")
-            print("|---|---|---|---|---|")
-            for case in search_cases():
-                query, want, lang, from_lang = case.values
-                if from_lang not in opened:
-                    opened[from_lang] = browser.new_page()
-                    opened[from_lang].goto(url + root(from_lang))
-                results = search(opened[from_lang], query)
-                text = query.replace("|", "\\|")
-                print(
-                    f"| `{text}` | {root(from_lang)} | {' or '.join(want)} "
-                    f"| {rank(in_language(results, lang), want)} | {rank(results, want)} |"
-                )
-            browser.close()
+    with site_in_browser() as (url, browser):
+        opened = {}
+        print("| query | from | expected | rank | overall |")
+        print("|---|---|---|---|---|")
+        for case in search_cases():
+            query, want, lang, from_lang = case.values
+            if from_lang not in opened:
+                opened[from_lang] = browser.new_page()
+                opened[from_lang].goto(url + root(from_lang))
+            results = search(opened[from_lang], query)
+            text = query.replace("|", "\\|")
+            print(
+                f"| `{text}` | {root(from_lang)} | {' or '.join(want)} "
+                f"| {rank(in_language(results, lang), want)} | {rank(results, want)} |"
+            )
     return 0
 
 

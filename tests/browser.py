@@ -11,6 +11,9 @@ import contextlib
 import functools
 import json
 import os
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -90,6 +93,30 @@ def serve(site: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextlib.contextmanager
+def site_in_browser() -> Iterator[tuple[str, object]]:
+    """For the scripts: the site built into a temporary directory, served on 127.0.0.1,
+    and headless Chromium; yields (base URL, browser). Exits if there is no Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    if why := missing_browser():
+        sys.exit(why)
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as site:
+        subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
+            cwd=root,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            check=True,
+        )
+        with serve(Path(site)) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                yield url, browser
+            finally:
+                browser.close()
 
 
 # --- What a page did -----------------------------------------------------------------

@@ -25,9 +25,11 @@ from pages import (
     languages,
     mkdocs_config,
     page_files,
+    page_path,
     pages,
     render,
     rendered_fences,
+    root,
     split_page_name,
     split_target,
 )
@@ -275,8 +277,7 @@ def test_no_unfinished_text_from_the_scaffold():
 
 
 def built_page(site: Path, name: str, lang: str) -> Path:
-    prefix = "" if lang == default_language() else f"{lang}/"
-    return site / prefix / ("index.html" if name == "index" else f"{name}/index.html")
+    return site / page_path(name, lang).lstrip("/") / "index.html"
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
@@ -368,8 +369,7 @@ def page_url(name: str, lang: str) -> str:
     """The full address of a page, under site_url in mkdocs.yml."""
     site_url = mkdocs_config()["site_url"]
     assert site_url, "mkdocs.yml needs a site_url (sitemap.xml and canonical links use it)"
-    prefix = "" if lang == default_language() else f"{lang}/"
-    return site_url + prefix + ("" if name == "index" else f"{name}/")
+    return site_url + page_path(name, lang).lstrip("/")
 
 
 def test_site_map_lists_every_page_with_its_translations(built_site):
@@ -404,11 +404,9 @@ def test_page_names_its_own_address_as_canonical(built_site, name):
 
 def test_404_page_switches_to_the_home_page_of_each_language(built_site):
     base = urlparse(mkdocs_config()["site_url"]).path
-    homes = {
-        lang: base + ("" if lang == default_language() else f"{lang}/") for lang in languages()
-    }
+    homes = {lang: base + root(lang).lstrip("/") for lang in languages()}
     for lang in languages():
-        html = built_site / ("" if lang == default_language() else lang) / "404.html"
+        html = built_site / root(lang).lstrip("/") / "404.html"
         links = read_links(html)
         assert links.switcher == homes, (
             f"{html.relative_to(built_site)}: the language switcher should offer each "
