@@ -1,147 +1,56 @@
-"""A real MySQL-protocol server for the tests, and a throwaway database on it.
+"""The tests' fixtures: a real server and a throwaway database on it, engines that are
+disposed after each test, short idle timeouts, and the built site in a browser.
 
-Where the server comes from, in this order:
-
-1. ``DATABASE_URL`` (the same variable the snippets read), e.g. the docker compose
-   services or a CI service container. Only the host, port and credentials are used:
-   the suite creates its own database ``gone_away_test_<random>`` and drops it at
-   the end. It changes server settings only at session scope.
-2. Otherwise a throwaway server started from a local ``mariadbd``/``mysqld`` by
-   pytest-mysql, in a temporary directory, listening on 127.0.0.1 at a free port,
-   stopped and deleted after the run.
-3. Otherwise every test that needs a server errors with one message that says how
-   to get one. Nothing is skipped for want of a server.
-
-Tests that restart a server or change a GLOBAL setting use `owned_server`, a second
-throwaway server, never the DATABASE_URL one; without a local mariadbd/mysqld they
-skip and say why (the only skips in the suite).
+Where the server comes from: servers.py. Helpers the tests call directly live by theme:
+runners.py (running snippets), disconnects.py (idle timeout, KILL), middlebox.py (a TCP
+proxy that ends connections), pool.py (watching the pool), error_texts.py and
+page_output.py (comparing with the page), browser.py (the site in Chromium).
 """
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
-import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pytest_mysql import factories
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from browser import CHROMIUM, CHROMIUM_ARGS, missing_browser, serve
+from disconnects import IdleTimeout
 from pages import ROOT
-
-URL_VARIABLE = "DATABASE_URL"
-
-NO_SERVER = f"""\
-No MySQL-protocol server for the tests. Get one of these:
-  * install a local server and the suite starts a throwaway one by itself:
-        sudo apt-get install mariadb-server        (Debian/Ubuntu)
-  * or start one with Docker and point the suite at it:
-        docker compose up -d --wait mysql
-        export {URL_VARIABLE}='mysql+mysqldb://root:gone-away@127.0.0.1:3306/'
-  * or set {URL_VARIABLE} to any MySQL/MariaDB server where that user may
-    CREATE and DROP a database (the suite only touches its own database)."""
-
-# Debian keeps server binaries in /usr/sbin, which is not on a normal user's PATH.
-_SEARCH_PATH = os.pathsep.join(
-    [os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin", "/usr/local/mysql/bin"]
+from runners import load_snippet
+from servers import (
+    LOCAL_SERVER,
+    NO_SERVER,
+    URL_VARIABLE,
+    OwnedServer,
+    local_server_url,
+    url_from_environment,
 )
 
+if LOCAL_SERVER:  # pytest-mysql's process fixtures, found by pytest here
+    from servers import restartable_server, throwaway_server  # noqa: F401
 
-def _which(*names: str) -> str | None:
-    for name in names:
-        if found := shutil.which(name, path=_SEARCH_PATH):
-            return found
-    return None
-
-
-def _local_server() -> dict | None:
-    """pytest-mysql settings for a local MariaDB or MySQL installation, if there is one."""
-    mariadbd = _which("mariadbd")
-    if mariadbd:
-        return {
-            "mysqld_exec": mariadbd,
-            "mysqld_safe": _which("mariadbd-safe", "mysqld_safe"),
-            "admin_executable": _which("mariadb-admin", "mysqladmin"),
-            "install_db": _which("mariadb-install-db", "mysql_install_db"),
-            # A throwaway server on loopback with no accounts to set up: this works
-            # the same whether the tests run as root (CI) or as a normal user.
-            "params": "--skip-grant-tables --bind-address=127.0.0.1 --skip-log-bin"
-            " --expire-logs-days=0 --innodb-buffer-pool-size=32M",
-        }
-    mysqld = _which("mysqld")
-    if mysqld:
-        # Oracle MySQL: pytest-mysql runs `mysqld --initialize-insecure`, which
-        # creates root@localhost without a password; the tests use the socket.
-        return {
-            "mysqld_exec": mysqld,
-            "mysqld_safe": _which("mysqld_safe"),
-            "admin_executable": _which("mysqladmin"),
-            "params": "--bind-address=127.0.0.1 --skip-log-bin",
-        }
-    return None
-
-
-LOCAL_SERVER = _local_server()
-# pytest-mysql passes `user` to mysql_install_db and mysqld_safe as the operating-system
-# account that owns the data directory: the account running the tests (root only in CI
-# containers). The tests themselves connect as root (see _local_server_url).
-_OS_USER = getpass.getuser()
-if LOCAL_SERVER and all(LOCAL_SERVER.get(k) for k in ("mysqld_safe", "admin_executable")):
-    throwaway_server = factories.mysql_proc(host="127.0.0.1", user=_OS_USER, **LOCAL_SERVER)
-    # A second one, only for tests that restart or reconfigure the server.
-    restartable_server = factories.mysql_proc(host="127.0.0.1", user=_OS_USER, **LOCAL_SERVER)
-else:
-    LOCAL_SERVER = None
-
-
-def _local_server_url(proc) -> URL:
-    if "mariadbd" in str(LOCAL_SERVER["mysqld_exec"]):
-        return URL.create("mysql+mysqldb", username="root", host="127.0.0.1", port=proc.port)
-    return URL.create(
-        "mysql+mysqldb", username="root", host="localhost", query={"unix_socket": proc.unixsocket}
-    )
-
-
-def _url_from_environment(value: str) -> URL:
-    try:
-        url = make_url(value)
-    except ArgumentError:
-        pytest.fail(
-            f"{URL_VARIABLE}={value!r} is not a database URL.\n"
-            f"Expected e.g. mysql+mysqldb://USER:PASSWORD@HOST:3306/\n\n{NO_SERVER}",
-            pytrace=False,
-        )
-    if url.get_backend_name() not in {"mysql", "mariadb"} or url.get_driver_name() != "mysqldb":
-        pytest.fail(
-            f"{URL_VARIABLE} must be a mysql+mysqldb:// URL (the driver every snippet on "
-            f"the site uses), got {url.drivername}://...\n"
-            f"Expected e.g. mysql+mysqldb://USER:PASSWORD@HOST:3306/",
-            pytrace=False,
-        )
-    return url._replace(database=None)  # URL.set() treats None as "unchanged"
+# --- The server and the test database -------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def server_url(request: pytest.FixtureRequest) -> URL:
     """URL of the server (no database), from DATABASE_URL or a throwaway local server."""
     if value := os.environ.get(URL_VARIABLE):
-        url = _url_from_environment(value)
+        url = url_from_environment(value)
         where = f"{URL_VARIABLE} ({url.render_as_string(hide_password=True)})"
     elif LOCAL_SERVER:
-        url = _local_server_url(request.getfixturevalue("throwaway_server"))
+        url = local_server_url(request.getfixturevalue("throwaway_server"))
         where = f"the throwaway server started from {LOCAL_SERVER['mysqld_exec']}"
     else:
         pytest.fail(NO_SERVER, pytrace=False)
@@ -180,50 +89,14 @@ def database_url(server_url: URL, admin_engine: Engine) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def server_is_mysql_8_0_24_or_later(admin_engine: Engine) -> bool:
-    """Whether the server sends error 4031 before it closes an idle connection."""
+def server_sends_4031(admin_engine: Engine) -> bool:
+    """Whether the server sends error 4031 before it closes an idle connection
+    (MySQL 8.0.24 and later; MariaDB never)."""
     with admin_engine.connect() as conn:
         version = conn.execute(text("SELECT VERSION()")).scalar_one()
     if "mariadb" in version.lower():
         return False
     return tuple(int(n) for n in re.findall(r"\d+", version)[:3]) >= (8, 0, 24)
-
-
-@dataclass
-class OwnedServer:
-    """A server this test run started itself, so tests may restart or reconfigure it."""
-
-    url: str  # URL of a database on it
-    process: object  # pytest-mysql's executor
-
-    def restart(self) -> None:
-        self.process.stop()
-        self.process.start()
-        assert _answers_on_its_socket(self.process), _server_state(self.process)
-
-
-def _answers_on_its_socket(proc) -> bool:
-    """Whether `mysqladmin ping` reaches the server on its unix socket (as shutdown does)."""
-    ping = [proc.admin_exec, f"--socket={proc.unixsocket}", "--user=root", "ping"]
-    return subprocess.run(ping, capture_output=True, timeout=30).returncode == 0
-
-
-def _server_state(proc) -> str:
-    """What a failed stop needs explained: socket, pid file, port, and the server's log."""
-    with socket.socket() as probe:
-        port_open = probe.connect_ex(("127.0.0.1", proc.port)) == 0
-    log = Path(proc.logfile_path)
-    tail = log.read_text(errors="replace").splitlines()[-25:] if log.exists() else ["(no log)"]
-    return "\n".join(
-        [
-            f"The suite's own server on port {proc.port} does not answer on its socket:",
-            f"  socket {proc.unixsocket} exists: {Path(proc.unixsocket).exists()}",
-            f"  pid file {proc.pidfile} exists: {Path(proc.pidfile).exists()}",
-            f"  TCP port accepts connections: {port_open}",
-            f"Last lines of {log}:",
-            *tail,
-        ]
-    )
 
 
 @pytest.fixture(scope="session")
@@ -240,37 +113,71 @@ def owned_server(request: pytest.FixtureRequest) -> Iterator[OwnedServer]:
             "Install mariadb-server to run this test."
         )
     proc = request.getfixturevalue("restartable_server")
-    url = _local_server_url(proc)
+    url = local_server_url(proc)
     engine = create_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE DATABASE IF NOT EXISTS owned CHARACTER SET utf8mb4")
     engine.dispose()
-    yield OwnedServer(url.set(database="owned").render_as_string(hide_password=False), proc)
-    _stop_for_good(proc)
+    server = OwnedServer(url.set(database="owned").render_as_string(hide_password=False), proc)
+    yield server
+    server.stop_for_good()
 
 
-def _stop_for_good(proc) -> None:
-    """Stop the restartable server at the end of the run, whatever state it is in.
+# --- Engines and idle timeouts, one test at a time ------------------------------------
 
-    pytest-mysql's stop asks the server to shut down through its socket and raises if
-    that fails, which would leave mysqld_safe and the server running. CI once saw that
-    happen at the end of a run whose tests had all passed. Here a failed shutdown is
-    followed by a kill, and reported with what is needed to find out why.
-    """
-    try:
-        proc.stop()
-    except Exception as error:  # anything: the server must not outlive the run
-        state = _server_state(proc)
-        proc.kill()
-        proc.shutdown = lambda: None  # stopped: pytest-mysql's own stop has nothing to do
-        # Shown in the warnings summary; pyproject.toml keeps this one from failing the run.
-        warnings.warn(
-            f"The suite's restartable server did not shut down cleanly ({error!r}); "
-            f"it was killed instead.\n{state}",
-            pytest.PytestWarning,
-            stacklevel=1,
-        )
-    proc.shutdown = lambda: None
+
+class Engines:
+    """The engines one test makes, disposed when it ends (passed or failed)."""
+
+    def __init__(self) -> None:
+        self._made: list[Engine | AsyncEngine] = []
+
+    def create(self, url: str, **options) -> Engine:
+        return self._keep(create_engine(url, **options))
+
+    def create_async(self, url: str, **options) -> AsyncEngine:
+        return self._keep(create_async_engine(url, **options))
+
+    def load_snippet(self, target: str, database_url: str) -> dict:
+        """runners.load_snippet, the snippet's `engine` disposed with the others."""
+        namespace = load_snippet(target, database_url)
+        self._keep(namespace["engine"])
+        return namespace
+
+    def snippet_engine(self, target: str, database_url: str) -> Engine | AsyncEngine:
+        """The `engine` a snippet creates, exactly as the page shows it."""
+        return self.load_snippet(target, database_url)["engine"]
+
+    def _keep(self, engine):
+        self._made.append(engine)
+        return engine
+
+    def dispose_all(self) -> None:
+        for engine in reversed(self._made):
+            if isinstance(engine, AsyncEngine):
+                # Its connections belong to the event loop of the test's asyncio.run(),
+                # which disposes the engine itself; this only forgets what a failed test
+                # left in the pool.
+                engine.sync_engine.dispose(close=False)
+            else:
+                engine.dispose()
+        self._made.clear()
+
+
+@pytest.fixture
+def engines() -> Iterator[Engines]:
+    made = Engines()
+    yield made
+    made.dispose_all()
+
+
+@pytest.fixture
+def idle_timeout() -> IdleTimeout:
+    """Shorten the server's idle timeout for this test's connections, and wait past it."""
+    return IdleTimeout()
+
+
+# --- The built site, served, in a browser ------------------------------------------------
 
 
 @pytest.fixture(scope="session")

@@ -14,49 +14,32 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from clients import SQLALCHEMY_1_4, SYNC_DRIVERS, linked_client_library, with_driver
+from disconnects import kill_once_running
+from error_texts import KILLED_CODES
 from middlebox import Middlebox
 from pages import ROOT, languages, render
-from support import (
-    IDLE_DISCONNECT_CODES,
-    SQLALCHEMY_1_4,
-    SYNC_DRIVERS,
-    connection_id,
-    drop_idle_connections_after,
-    kill_once_running,
-    linked_client_library,
-    load_snippet,
-    pool_sees_connections_aged,
-    wait_past_timeout,
-    with_driver,
-)
+from pool import checked_out_id, connection_id, pool_sees_connections_aged, wait_past_recycle
+from runners import run_sql
 
 PAGE = "causes"
-DISCONNECT_CODES = IDLE_DISCONNECT_CODES | {1927, 2055}  # + MariaDB's "connection killed"
+PRE_PING = "mysql_server_has_gone_away/pre_ping.py"  # the article's fixes, shown here too
+RECYCLE = "mysql_server_has_gone_away/recycle.py"
 
 
 def snippet(name: str) -> str:
     return f"{PAGE}/{name}"
 
 
-def checkout_and_select(engine) -> int:
-    with engine.connect() as conn:
-        return connection_id(conn)
-
-
 def assert_disconnect(caught) -> None:
     error = caught.value
-    assert error.orig.args[0] in DISCONNECT_CODES, error
+    assert error.orig.args[0] in KILLED_CODES, error
     assert error.connection_invalidated
-
-
-def is_mariadb(engine) -> bool:
-    with engine.connect() as conn:
-        return "mariadb" in conn.execute(text("SELECT VERSION()")).scalar_one().lower()
 
 
 # --- The page's table names real tests ----------------------------------------------
@@ -84,33 +67,30 @@ def test_every_cell_names_a_test(lang):
 # --- Server restart or failover -------------------------------------------------------
 
 
-def test_restart_breaks_pooled_connections(owned_server):
-    engine = create_engine(owned_server.url)
-    checkout_and_select(engine)
+def test_restart_breaks_pooled_connections(owned_server, engines):
+    engine = engines.create(owned_server.url)
+    checked_out_id(engine)
     owned_server.restart()
     with pytest.raises(OperationalError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     assert_disconnect(caught)
-    engine.dispose()
 
 
-def test_pre_ping_recovers_after_restart(owned_server, tmp_path):
-    engine = load_snippet("mysql_server_has_gone_away/pre_ping.py", owned_server.url)["engine"]
-    checkout_and_select(engine)
+def test_pre_ping_recovers_after_restart(owned_server, engines):
+    engine = engines.snippet_engine(PRE_PING, owned_server.url)
+    checked_out_id(engine)
     owned_server.restart()
     with engine.connect() as conn:  # pre-ping replaced it with a connection to the new server
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
-    engine.dispose()
 
 
-def test_recycle_does_not_help_after_restart(owned_server):
-    engine = load_snippet("mysql_server_has_gone_away/recycle.py", owned_server.url)["engine"]
-    checkout_and_select(engine)
+def test_recycle_does_not_help_after_restart(owned_server, engines):
+    engine = engines.snippet_engine(RECYCLE, owned_server.url)
+    checked_out_id(engine)
     owned_server.restart()  # the connection is seconds old: far below pool_recycle
     with pytest.raises(OperationalError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     assert_disconnect(caught)
-    engine.dispose()
 
 
 # --- KILL CONNECTION and KILL QUERY ---------------------------------------------------
@@ -121,34 +101,31 @@ def kill(admin_engine, what: str, connection: int) -> None:
         admin.exec_driver_sql(f"KILL {what} {connection}")
 
 
-def test_kill_connection_breaks_a_pooled_connection(database_url, admin_engine):
-    engine = create_engine(database_url)
-    kill(admin_engine, "CONNECTION", checkout_and_select(engine))
+def test_kill_connection_breaks_a_pooled_connection(database_url, admin_engine, engines):
+    engine = engines.create(database_url)
+    kill(admin_engine, "CONNECTION", checked_out_id(engine))
     with pytest.raises(OperationalError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     assert_disconnect(caught)
-    engine.dispose()
 
 
-def test_pre_ping_recovers_after_kill_connection(database_url, admin_engine):
-    engine = load_snippet("mysql_server_has_gone_away/pre_ping.py", database_url)["engine"]
-    killed = checkout_and_select(engine)
+def test_pre_ping_recovers_after_kill_connection(database_url, admin_engine, engines):
+    engine = engines.snippet_engine(PRE_PING, database_url)
+    killed = checked_out_id(engine)
     kill(admin_engine, "CONNECTION", killed)
-    assert checkout_and_select(engine) != killed
-    engine.dispose()
+    assert checked_out_id(engine) != killed
 
 
-def test_recycle_does_not_help_after_kill_connection(database_url, admin_engine):
-    engine = load_snippet("mysql_server_has_gone_away/recycle.py", database_url)["engine"]
-    kill(admin_engine, "CONNECTION", checkout_and_select(engine))
+def test_recycle_does_not_help_after_kill_connection(database_url, admin_engine, engines):
+    engine = engines.snippet_engine(RECYCLE, database_url)
+    kill(admin_engine, "CONNECTION", checked_out_id(engine))
     with pytest.raises(OperationalError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     assert_disconnect(caught)
-    engine.dispose()
 
 
-def test_kill_query_is_not_a_disconnect(database_url, admin_engine):
-    engine = create_engine(database_url, future=True)  # commit/rollback as in 2.x, on 1.4 too
+def test_kill_query_is_not_a_disconnect(database_url, admin_engine, engines):
+    engine = engines.create(database_url, future=True)  # commit/rollback as in 2.x, on 1.4 too
     with engine.connect() as conn:
         own_id = connection_id(conn)
 
@@ -169,7 +146,6 @@ def test_kill_query_is_not_a_disconnect(database_url, admin_engine):
         finally:
             killer.join()
         assert connection_id(conn) == own_id, "the same connection goes on working"
-    engine.dispose()
 
 
 # --- A packet larger than max_allowed_packet ------------------------------------------
@@ -185,32 +161,30 @@ def insert_blob(engine, size: int | None = None) -> None:
         conn.execute(text("INSERT INTO blobs (data) VALUES (:data)"), {"data": data})
 
 
-@pytest.mark.parametrize("fix", ["pre_ping.py", "recycle.py"])
-def test_oversized_packet_fails_even_with_a_fix(database_url, fix):
-    engine = load_snippet(f"mysql_server_has_gone_away/{fix}", database_url)["engine"]
+@pytest.mark.parametrize("fix", [PRE_PING, RECYCLE])
+def test_oversized_packet_fails_even_with_a_fix(database_url, fix, engines):
+    engine = engines.snippet_engine(fix, database_url)
     with pytest.raises(OperationalError) as caught:
         insert_blob(engine)
     # 1153: the server refused the packet, and it has closed the connection too.
     assert caught.value.orig.args[0] in {1153, 2006, 2013}, caught.value
-    engine.dispose()
 
 
-def test_raising_max_allowed_packet_lets_it_through(owned_server):
+def test_raising_max_allowed_packet_lets_it_through(owned_server, engines):
     """On the suite's own server, its limit first set to MariaDB's default of 16 MiB
     (MySQL 5.7 starts at 4 MiB, 8.0 at 64 MiB): a 17 MiB value fails until the page's
     SET GLOBAL raises the limit."""
     small, blob = 16 * 1024 * 1024, 17 * 1024 * 1024
 
     def set_global_limit(value: int) -> None:
-        engine = create_engine(owned_server.url)
+        engine = engines.create(owned_server.url)
         with engine.connect() as conn:
             conn.exec_driver_sql(f"SET GLOBAL max_allowed_packet = {value}")
         engine.dispose()  # the new limit applies to connections opened after the change
 
-    engine = create_engine(owned_server.url)
+    engine = engines.create(owned_server.url)
     with engine.connect() as conn:
         original = conn.execute(text("SELECT @@GLOBAL.max_allowed_packet")).scalar_one()
-    engine.dispose()
 
     raise_sql = render(snippet("max_allowed_packet.sql:raise"))
     wanted = eval(re.search(r"=\s*([\d\s*]+);", raise_sql)[1])  # "64 * 1024 * 1024"
@@ -222,31 +196,30 @@ def test_raising_max_allowed_packet_lets_it_through(owned_server):
 
     set_global_limit(small)
     try:
-        engine = create_engine(owned_server.url)
+        engine = engines.create(owned_server.url)
         with pytest.raises(OperationalError):
             insert_blob(engine, blob)
         engine.dispose()
 
-        engine = create_engine(owned_server.url)
+        engine = engines.create(owned_server.url)
         with engine.connect() as conn:
-            conn.exec_driver_sql(raise_sql)  # as the page shows it
+            run_sql(snippet("max_allowed_packet.sql:raise"), conn)  # as the page shows it
             # The page's check shows the new GLOBAL value; this connection keeps its own.
-            _, shown = conn.exec_driver_sql(render(snippet("max_allowed_packet.sql:check"))).one()
+            _, [(_, shown)] = run_sql(snippet("max_allowed_packet.sql:check"), conn)
             assert int(shown) == wanted
         engine.dispose()
-        engine = create_engine(owned_server.url)
+        engine = engines.create(owned_server.url)
         insert_blob(engine, blob)
         engine.dispose()
     finally:
         set_global_limit(original)
 
 
-def test_max_allowed_packet_query_shows_the_setting(database_url):
-    engine = create_engine(database_url)
+def test_max_allowed_packet_query_shows_the_setting(database_url, engines):
+    engine = engines.create(database_url)
     with engine.connect() as conn:
-        name, value = conn.exec_driver_sql(render(snippet("max_allowed_packet.sql:check"))).one()
+        _, [(name, value)] = run_sql(snippet("max_allowed_packet.sql:check"), conn)
     assert name == "max_allowed_packet" and int(value) >= 1024 * 1024
-    engine.dispose()
 
 
 # --- A middlebox ends idle TCP connections --------------------------------------------
@@ -286,37 +259,34 @@ def end_connections(middlebox, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["fin", "rst"])
-def test_middlebox_close_breaks_a_pooled_connection(database_url, middlebox, how):
-    engine = create_engine(through(middlebox, database_url))
-    checkout_and_select(engine)
+def test_middlebox_close_breaks_a_pooled_connection(database_url, middlebox, how, engines):
+    engine = engines.create(through(middlebox, database_url))
+    checked_out_id(engine)
     end_connections(middlebox, how)
     with pytest.raises(OperationalError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     assert_disconnect(caught)
     if linked_client_library() == "libmariadb":  # the codes the page gives for this client
         assert caught.value.orig.args[0] == {"fin": 2013, "rst": 2006}[how]
-    engine.dispose()
 
 
 @pytest.mark.parametrize("how", ["fin", "rst"])
-def test_pre_ping_recovers_after_middlebox_close(database_url, middlebox, how):
+def test_pre_ping_recovers_after_middlebox_close(database_url, middlebox, how, engines):
     url = through(middlebox, database_url)
-    engine = load_snippet("mysql_server_has_gone_away/pre_ping.py", url)["engine"]
-    first_id = checkout_and_select(engine)
+    engine = engines.snippet_engine(PRE_PING, url)
+    first_id = checked_out_id(engine)
     end_connections(middlebox, how)
-    assert checkout_and_select(engine) != first_id
-    engine.dispose()
+    assert checked_out_id(engine) != first_id
 
 
 @pytest.mark.parametrize("how", ["fin", "rst", "drop"])
-def test_recycle_below_the_middlebox_limit_avoids_it(database_url, middlebox, how):
-    """pool_recycle 1 s; the middlebox forgets connections idle for longer (here: 2 s)."""
-    engine = create_engine(through(middlebox, database_url), pool_recycle=1)
-    first_id = checkout_and_select(engine)
-    wait_past_timeout(1)
+def test_recycle_below_the_middlebox_limit_avoids_it(database_url, middlebox, how, engines):
+    """pool_recycle 1 s; the middlebox forgets connections idle for longer."""
+    engine = engines.create(through(middlebox, database_url), pool_recycle=1)
+    first_id = checked_out_id(engine)
+    wait_past_recycle(engine)
     end_connections(middlebox, how)
-    assert checkout_and_select(engine) != first_id  # recycled at checkout, never used
-    engine.dispose()
+    assert checked_out_id(engine) != first_id  # recycled at checkout, never used
 
 
 def checkout_in_background(engine) -> tuple[threading.Thread, dict]:
@@ -325,7 +295,7 @@ def checkout_in_background(engine) -> tuple[threading.Thread, dict]:
     def work():
         started = outcome["started"] = time.monotonic()
         try:
-            outcome["id"] = checkout_and_select(engine)
+            outcome["id"] = checked_out_id(engine)
         except DBAPIError as error:
             outcome["error"] = error
         outcome["seconds"] = time.monotonic() - started
@@ -336,10 +306,12 @@ def checkout_in_background(engine) -> tuple[threading.Thread, dict]:
 
 
 @pytest.mark.parametrize("driver", SYNC_DRIVERS)
-def test_pre_ping_hangs_on_a_silent_drop_without_read_timeout(database_url, middlebox, driver):
+def test_pre_ping_hangs_on_a_silent_drop_without_read_timeout(
+    database_url, middlebox, driver, engines
+):
     url = with_driver(through(middlebox, database_url), driver)
-    engine = load_snippet("mysql_server_has_gone_away/pre_ping.py", url)["engine"]
-    checkout_and_select(engine)
+    engine = engines.snippet_engine(PRE_PING, url)
+    checked_out_id(engine)
     middlebox.drop_all()
     thread, outcome = checkout_in_background(engine)
     thread.join(timeout=3)
@@ -348,20 +320,19 @@ def test_pre_ping_hangs_on_a_silent_drop_without_read_timeout(database_url, midd
     thread.join(timeout=10)
     assert not thread.is_alive(), f"the ping should fail once the connection is reset: {outcome}"
     assert "id" in outcome, outcome  # pre-ping replaced the reset connection
-    engine.dispose()
 
 
 @pytest.mark.parametrize("driver", SYNC_DRIVERS)
-def test_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, middlebox, driver):
+def test_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, middlebox, driver, engines):
     """The snippet's settings, with read_timeout shortened from 30 s to 2 s for the test.
 
     The same connect_args work unchanged with each synchronous driver the site covers.
     """
     url = with_driver(through(middlebox, database_url), driver)
-    engine = load_snippet(snippet("timeouts.py"), url)["engine"]
+    engine = engines.snippet_engine(snippet("timeouts.py"), url)
     seen = shortened_timeouts(engine, "read_timeout")
 
-    first_id = checkout_and_select(engine)
+    first_id = checked_out_id(engine)
     assert seen.get("read_timeout") and seen.get("write_timeout"), (
         f"timeouts.py must set read_timeout and write_timeout: {seen}"
     )
@@ -379,11 +350,12 @@ def test_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, middlebox, 
     # Timed up to the failed ping only: the reconnect after it is not read_timeout's doing.
     assert ping_failed, "pre-ping never found the connection dead"
     assert ping_failed[0] - outcome["started"] < 2 * tries + 1.5, (ping_failed, outcome)
-    engine.dispose()
 
 
 @pytest.mark.parametrize("driver", SYNC_DRIVERS)
-def test_connect_timeout_bounds_a_connection_that_gets_no_reply(database_url, middlebox, driver):
+def test_connect_timeout_bounds_a_connection_that_gets_no_reply(
+    database_url, middlebox, driver, engines
+):
     """timeouts.py against a server that accepts TCP connections but never answers,
     its connect_timeout and read_timeout shortened to 2 s for the test.
 
@@ -391,7 +363,7 @@ def test_connect_timeout_bounds_a_connection_that_gets_no_reply(database_url, mi
     greeting for connect_timeout, and without it forever; PyMySQL waits read_timeout.
     """
     url = with_driver(through(middlebox, database_url), driver)
-    engine = load_snippet(snippet("timeouts.py"), url)["engine"]
+    engine = engines.snippet_engine(snippet("timeouts.py"), url)
     seen = shortened_timeouts(engine, "connect_timeout", "read_timeout")
 
     middlebox.drop_new()
@@ -402,22 +374,22 @@ def test_connect_timeout_bounds_a_connection_that_gets_no_reply(database_url, mi
     assert outcome["seconds"] < 2 + 5, outcome
     assert seen.get("connect_timeout"), f"timeouts.py must set connect_timeout: {seen}"
     middlebox.reset_all()  # the stuck handshakes, if any
-    engine.dispose()
 
 
-def test_timeouts_snippet_recycles_below_the_middlebox_limit(database_url, middlebox, monkeypatch):
+def test_timeouts_snippet_recycles_below_the_middlebox_limit(
+    database_url, middlebox, monkeypatch, engines
+):
     """pool_recycle=300 against a limit of 350 s (AWS NLB): the pool sees the connection
     just past 350 s old."""
-    engine = load_snippet(snippet("timeouts.py"), through(middlebox, database_url))["engine"]
+    engine = engines.snippet_engine(snippet("timeouts.py"), through(middlebox, database_url))
     opened_at = time.time()
-    first_id = checkout_and_select(engine)
+    first_id = checked_out_id(engine)
     middlebox.drop_all()  # a dropped connection would hang a ping for read_timeout (30 s)
     pool_sees_connections_aged(monkeypatch, opened_at, 350)
     thread, outcome = checkout_in_background(engine)
     thread.join(timeout=10)
     assert not thread.is_alive(), "recycled connections are not pinged: no wait"
     assert outcome.get("id") not in (None, first_id), outcome
-    engine.dispose()
 
 
 # asyncio drivers: asyncmy has a read timeout; aiomysql has none, so asyncio bounds it.
@@ -438,10 +410,10 @@ async def async_connection_id(engine) -> int:
         return await conn.scalar(text("SELECT CONNECTION_ID()"))
 
 
-def test_asyncmy_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, middlebox):
+def test_asyncmy_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, middlebox, engines):
     """asyncmy_timeouts.py, with read_timeout shortened from 30 s to 2 s for the test."""
     url = with_driver(through(middlebox, database_url), "asyncmy")
-    engine = load_snippet(snippet("asyncmy_timeouts.py"), url)["engine"]
+    engine = engines.snippet_engine(snippet("asyncmy_timeouts.py"), url)
     seen = shortened_timeouts(engine.sync_engine, "read_timeout")
 
     async def scenario():
@@ -462,9 +434,9 @@ def test_asyncmy_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, mid
         assert 2 <= seconds < 2 + 5, seconds
 
 
-def test_aiomysql_pre_ping_hangs_on_a_silent_drop(database_url, middlebox):
+def test_aiomysql_pre_ping_hangs_on_a_silent_drop(database_url, middlebox, engines):
     url = with_driver(through(middlebox, database_url), "aiomysql")
-    engine = load_snippet(snippet("aiomysql_timeout.py"), url)["engine"]
+    engine = engines.snippet_engine(snippet("aiomysql_timeout.py"), url)
 
     async def scenario():
         try:
@@ -486,9 +458,9 @@ def test_aiomysql_pre_ping_hangs_on_a_silent_drop(database_url, middlebox):
         assert second_id != first_id
 
 
-def test_aiomysql_asyncio_timeout_bounds_a_silent_drop(database_url, middlebox):
+def test_aiomysql_asyncio_timeout_bounds_a_silent_drop(database_url, middlebox, engines):
     url = with_driver(through(middlebox, database_url), "aiomysql")
-    namespace = load_snippet(snippet("aiomysql_timeout.py"), url)
+    namespace = engines.load_snippet(snippet("aiomysql_timeout.py"), url)
     engine, scalar = namespace["engine"], namespace["scalar"]
     query = text("SELECT CONNECTION_ID()")
 
@@ -514,20 +486,19 @@ def test_aiomysql_asyncio_timeout_bounds_a_silent_drop(database_url, middlebox):
 # --- Held checked out, or a transaction left open, past the timeout -------------------
 
 
-def test_connection_held_checked_out_fails_even_with_recycle(database_url):
+def test_connection_held_checked_out_fails_even_with_recycle(database_url, engines, idle_timeout):
     """pool_recycle 1 s, the server's timeout 1 s: a checked-out connection is never recycled."""
-    engine = drop_idle_connections_after(create_engine(database_url, pool_recycle=1))
+    engine = idle_timeout.shorten(engines.create(database_url, pool_recycle=1))
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-        wait_past_timeout()
+        idle_timeout.wait()
         with pytest.raises(OperationalError) as caught:
             conn.execute(text("SELECT 1"))
     assert_disconnect(caught)
-    engine.dispose()
 
 
-def test_retry_runs_the_whole_unit_of_work_again(database_url):
-    namespace = load_snippet(snippet("retry.py"), database_url)
+def test_retry_runs_the_whole_unit_of_work_again(database_url, engines, idle_timeout):
+    namespace = engines.load_snippet(snippet("retry.py"), database_url)
     engine, run_in_transaction = namespace["engine"], namespace["run_in_transaction"]
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE accounts (id INT PRIMARY KEY, balance INT)"))
@@ -538,10 +509,10 @@ def test_retry_runs_the_whole_unit_of_work_again(database_url):
     def transfer(session: Session):
         attempts.append(1)
         if len(attempts) == 1:  # the first attempt's connection only: the retry gets a new one
-            session.execute(text("SET SESSION wait_timeout = 1"))
+            idle_timeout.shorten_connection(session.connection())
         session.execute(text("UPDATE accounts SET balance = balance - 10 WHERE id = 1"))
         if len(attempts) == 1:
-            wait_past_timeout()  # the first attempt stalls with its transaction open
+            idle_timeout.wait()  # the first attempt stalls with its transaction open
         session.execute(text("UPDATE accounts SET balance = balance + 10 WHERE id = 2"))
         return "done"
 
@@ -550,11 +521,11 @@ def test_retry_runs_the_whole_unit_of_work_again(database_url):
     with engine.connect() as conn:
         balances = dict(conn.execute(text("SELECT id, balance FROM accounts")).all())
     assert balances == {1: 90, 2: 10}, "applied exactly once"
-    engine.dispose()
 
 
-def test_retry_gives_up_on_other_errors(database_url):
-    run_in_transaction = load_snippet(snippet("retry.py"), database_url)["run_in_transaction"]
+def test_retry_gives_up_on_other_errors(database_url, engines):
+    namespace = engines.load_snippet(snippet("retry.py"), database_url)
+    run_in_transaction = namespace["run_in_transaction"]
     attempts = []
 
     def broken(session: Session):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pages import ROOT, fences, render
-from support import copy_of_repository, run_shell
+from runners import copy_of_repository, run_shell
 
 PAGE = "contributing"
 SLUG, MODULE = "too-many-connections", "too_many_connections"

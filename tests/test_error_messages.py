@@ -27,8 +27,8 @@ Which server gives which text:
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
+from typing import NamedTuple
 
 import MySQLdb
 import pymysql
@@ -37,68 +37,33 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from pages import render
-from support import (
-    ASYNC_DRIVERS,
-    RUNNING_SQL,
-    SYNC_DRIVERS,
-    assert_mysql_8_farewell,
-    drop_idle_connections_after,
+from clients import ASYNC_DRIVERS, DRIVERS, SYNC_DRIVERS, with_driver
+from disconnects import IdleTimeout, kill_once_running, kill_once_running_async
+from error_texts import (
+    FAREWELL_4031,
+    SECTIONS,
+    assert_4031_text_on_page,
+    code_in_line,
     exception_line,
-    kill_once_running,
-    linked_client_library,
-    wait_past_timeout,
-    with_driver,
+    groups,
+    section_for,
+    without_address,
 )
-
-PAGE = "error_messages"
-
-DRIVERS = SYNC_DRIVERS + ASYNC_DRIVERS
-
-
-def section_for(driver: str) -> str:
-    """The block on the page that shows this driver's texts."""
-    return {
-        "mysqldb": {
-            "libmariadb": "messages.txt:libmariadb",
-            "libmysqlclient": "messages.txt:libmysqlclient",
-        }[linked_client_library()],
-        "pymysql": "messages.txt:pymysql",
-        "mysqlconnector": "messages.txt:mysql_connector",
-        "aiomysql": "messages.txt:aiomysql",
-        "asyncmy": "messages.txt:asyncmy",
-    }[driver]
-
-
-def shown(section: str) -> list[list[str]]:
-    """The texts a block shows: groups of lines separated by blank lines."""
-    groups = render(f"{PAGE}/{section}").split("\n\n")
-    return [group.splitlines() for group in groups]
 
 
 def pasted_lines(error: DBAPIError) -> list[str]:
     """The two lines a reader pastes: the driver's exception, then SQLAlchemy's."""
     lines = [exception_line(error.orig), exception_line(error).splitlines()[0]]
-    # mysql-connector names the server it was connected to; the page shows 127.0.0.1:3306.
-    return [
-        re.sub(r"at '[^']*', system error", "at '127.0.0.1:3306', system error", line)
-        for line in lines
-    ]
-
-
-def error_code(line: str) -> int | None:
-    """The error number in a pasted line: (2006, ...), 2055: ... or 2013 (HY000): ..."""
-    found = re.search(r"\((\d+), |(?:: |\) )(\d+)[: ]", line)
-    return int(next(g for g in found.groups() if g)) if found else None
+    return [without_address(line) for line in lines]
 
 
 def assert_on_page(lines: list[str], section: str) -> None:
-    groups = shown(section)
-    assert lines in groups, (
-        f"These lines are not on the page in {PAGE}/{section}:\n  "
+    shown = groups(section)
+    assert lines in shown, (
+        f"These lines are not on the page in {section}:\n  "
         + "\n  ".join(lines)
         + "\nThe page shows:\n  "
-        + "\n  ".join("\n  ".join(g) for g in groups)
+        + "\n  ".join("\n  ".join(g) for g in shown)
         + "\nIf the driver changed its wording, update snippets/error_messages/messages.txt."
     )
 
@@ -112,18 +77,24 @@ def url_for(database_url):
     return lambda driver: with_driver(database_url, driver)
 
 
+class IdleErrors(NamedTuple):
+    by_driver: dict[str, DBAPIError | None]  # through SQLAlchemy, driver by driver
+    raw_pymysql: list[pymysql.Error]  # a plain PyMySQL connection used twice after the drop
+
+
 @pytest.fixture(scope="module")
-def idle_errors(url_for, server_url) -> dict[str, DBAPIError | Exception]:
+def idle_errors(url_for, server_url) -> IdleErrors:
     """Each driver's error for a pooled connection the server dropped while idle.
 
-    All drivers wait out the same 2 seconds: connect and use each, wait once, use again.
+    All drivers wait out the same idle timeout: connect and use each, wait once, use again.
     Also a plain PyMySQL connection used twice after the drop (its second error).
     """
+    idle_timeout = IdleTimeout()
     runner = asyncio.Runner()
-    sync_engines = {d: drop_idle_connections_after(create_engine(url_for(d))) for d in SYNC_DRIVERS}
+    sync_engines = {d: idle_timeout.shorten(create_engine(url_for(d))) for d in SYNC_DRIVERS}
     async_engines = {d: create_async_engine(url_for(d)) for d in ASYNC_DRIVERS}
     for engine in async_engines.values():
-        drop_idle_connections_after(engine.sync_engine)
+        idle_timeout.shorten(engine.sync_engine)
 
     async def use(engine):
         async with engine.connect() as conn:
@@ -131,8 +102,7 @@ def idle_errors(url_for, server_url) -> dict[str, DBAPIError | Exception]:
 
     async def fail(engine):
         try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await use(engine)
         except DBAPIError as error:
             return error
         return None
@@ -144,9 +114,9 @@ def idle_errors(url_for, server_url) -> dict[str, DBAPIError | Exception]:
         password=server_url.password or "",
         unix_socket=server_url.query.get("unix_socket"),
     )
-    raw.cursor().execute("SET SESSION wait_timeout = 1")
+    idle_timeout.shorten_dbapi_connection(raw, server_url)
 
-    errors: dict[str, DBAPIError | Exception | None] = {}
+    errors = IdleErrors({}, [])
     try:
         for engine in sync_engines.values():
             with engine.connect() as conn:
@@ -154,21 +124,21 @@ def idle_errors(url_for, server_url) -> dict[str, DBAPIError | Exception]:
         for engine in async_engines.values():
             runner.run(use(engine))
 
-        wait_past_timeout()
+        idle_timeout.wait()
 
         for driver, engine in sync_engines.items():
             try:
                 with engine.connect() as conn:
                     conn.execute(text("SELECT 1"))
             except DBAPIError as error:
-                errors[driver] = error
+                errors.by_driver[driver] = error
         for driver, engine in async_engines.items():
-            errors[driver] = runner.run(fail(engine))
-        for name in ("first", "second"):
+            errors.by_driver[driver] = runner.run(fail(engine))
+        for _ in ("first", "second"):
             try:
                 raw.cursor().execute("SELECT 1")
             except pymysql.Error as error:
-                errors[f"pymysql raw {name}"] = error
+                errors.raw_pymysql.append(error)
     finally:
         for engine in sync_engines.values():
             engine.dispose()
@@ -180,7 +150,7 @@ def idle_errors(url_for, server_url) -> dict[str, DBAPIError | Exception]:
 
 
 def kill_during_query(driver: str, url: str) -> DBAPIError:
-    """Run SELECT SLEEP(10) and KILL the connection from another one after 0.3 s."""
+    """Run SELECT SLEEP(10) and KILL the connection from another one once it runs."""
     if driver in ASYNC_DRIVERS:
         return asyncio.run(_kill_during_query_async(url))
     engine = create_engine(url)
@@ -203,19 +173,8 @@ async def _kill_during_query_async(url: str) -> DBAPIError:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as victim, engine.connect() as admin:
-            victim_id = (await victim.execute(text("SELECT CONNECTION_ID()"))).scalar_one()
-
-            async def kill():  # as support.kill_once_running: once SLEEP() is running
-                for _ in range(500):
-                    info = (await admin.execute(RUNNING_SQL, {"id": victim_id})).scalar()
-                    if info and info.upper().startswith("SELECT SLEEP"):
-                        break
-                    await asyncio.sleep(0.02)
-                else:
-                    raise AssertionError(f"connection {victim_id} never started its SLEEP()")
-                await admin.execute(text(f"KILL CONNECTION {victim_id}"))
-
-            killer = asyncio.create_task(kill())
+            victim_id = await victim.scalar(text("SELECT CONNECTION_ID()"))
+            killer = asyncio.create_task(kill_once_running_async(admin, victim_id))
             try:
                 with pytest.raises(DBAPIError) as caught:
                     await victim.execute(text("SELECT SLEEP(10)"))
@@ -230,20 +189,20 @@ async def _kill_during_query_async(url: str) -> DBAPIError:
 
 
 @pytest.mark.parametrize("driver", DRIVERS)
-def test_idle_connection_error_is_on_the_page(idle_errors, driver, server_is_mysql_8_0_24_or_later):
-    error = idle_errors.get(driver)
+def test_idle_connection_error_is_on_the_page(idle_errors, driver, server_sends_4031):
+    error = idle_errors.by_driver.get(driver)
     assert isinstance(error, DBAPIError), (
         f"{driver}: no error after the server dropped the connection"
     )
     lines = pasted_lines(error)
-    if error_code(lines[0]) == 4031:
-        assert_mysql_8_farewell(lines, server_is_mysql_8_0_24_or_later)
+    if code_in_line(lines[0]) == 4031:
+        assert_4031_text_on_page(lines, server_sends_4031)
     else:
         assert_on_page(lines, section_for(driver))
 
 
 def test_pymysql_reports_0_when_a_closed_connection_is_used_again(idle_errors):
-    first, second = idle_errors["pymysql raw first"], idle_errors["pymysql raw second"]
+    first, second = idle_errors.raw_pymysql
     assert isinstance(first, pymysql.OperationalError)
     assert isinstance(second, pymysql.InterfaceError)
     assert_on_page([exception_line(second)], section_for("pymysql"))
@@ -268,11 +227,11 @@ def test_every_code_on_the_page_is_a_disconnect_for_sqlalchemy():
     connector = create_engine("mysql+mysqlconnector://").dialect
     import mysql.connector
 
-    sections = [section_for(d) for d in DRIVERS] + ["messages.txt:mysql_8_0_24"]
+    sections = [*SECTIONS.values(), FAREWELL_4031]  # every client's block, linked or not
     checked = set()
     for section in sections:
-        for group in shown(section):
-            code = error_code(group[0])
+        for group in groups(section):
+            code = code_in_line(group[0])
             if code is None or code == 0:
                 continue
             if "mysql.connector" in group[0]:

@@ -11,26 +11,23 @@ import re
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, PendingRollbackError
 
-from pages import render
-from support import (
+from clients import linked_client_library
+from error_texts import (
+    FAREWELL_4031,
     IDLE_DISCONNECT_CODES,
-    connection_id,
-    count_pings,
-    drop_idle_connections_after,
+    SECTIONS,
     exception_line,
-    linked_client_library,
-    load_snippet,
-    mysql_table,
-    output_pattern,
-    pool_sees_connections_aged,
-    run_script,
-    run_shell,
-    wait_past_timeout,
+    lines_shown,
+    texts_on_page,
 )
+from page_output import mysql_table, output_pattern, without_object_addresses
+from pages import render
+from pool import checked_out_id, connection_id, count_pings, pool_sees_connections_aged
+from runners import load_snippet, run_script, run_shell, run_sql
 
 PAGE = "mysql_server_has_gone_away"
 
@@ -39,34 +36,26 @@ def snippet(name: str) -> str:
     return f"{PAGE}/{name}"
 
 
-ERROR_TEXTS = {  # the page shows the texts of the error index (docs/error-messages)
-    "libmysqlclient": "error_messages/messages.txt:libmysqlclient",
-    "libmariadb": "error_messages/messages.txt:libmariadb",
-    "pymysql": "error_messages/messages.txt:pymysql",
-    "mysql_8_0_24": "error_messages/messages.txt:mysql_8_0_24",
-}
+def error_lines_on_page() -> list[str]:
+    """The error lines the page shows (the index's texts, for every client)."""
+    return lines_shown(texts_on_page("mysql-server-has-gone-away"))
 
 
-def error_lines_on_page(which: str | None = None) -> list[str]:
-    """The error lines the page lists for one client (or all of them)."""
-    targets = [ERROR_TEXTS[which]] if which else ERROR_TEXTS.values()
-    return [line for t in targets for line in render(t).splitlines()]
-
-
-def use_then_idle(engine):
+def use_then_idle(engine, idle_timeout):
     """Use a pooled connection, give it back, and leave it idle past the timeout."""
-    with engine.connect() as conn:
-        first_id = connection_id(conn)
-    wait_past_timeout()
+    first_id = checked_out_id(engine)
+    idle_timeout.wait()
     return first_id
 
 
 # --- The symptom and the cause ----------------------------------------------------
 
 
-def test_idle_connection_fails_without_a_fix(database_url):
-    engine = drop_idle_connections_after(create_engine(database_url))
-    use_then_idle(engine)
+def test_idle_connection_fails_without_a_fix(
+    database_url, server_sends_4031, engines, idle_timeout
+):
+    engine = idle_timeout.shorten(engines.create(database_url))
+    use_then_idle(engine, idle_timeout)
 
     with pytest.raises(OperationalError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
@@ -74,16 +63,17 @@ def test_idle_connection_fails_without_a_fix(database_url):
     error = caught.value
     assert error.orig.args[0] in IDLE_DISCONNECT_CODES
     assert error.connection_invalidated, "SQLAlchemy should see this as a disconnect"
-    # What the reader would paste is on the page, under their client library.
+    # What the reader would paste is on the page: under their client library, or in the
+    # block of the farewell MySQL 8.0.24+ sends.
     line = exception_line(error.orig)
-    assert line in error_lines_on_page()
-    if error.orig.args[0] in {2006, 2013}:
-        assert line in error_lines_on_page(linked_client_library())
+    if error.orig.args[0] == 4031:
+        assert server_sends_4031 and line in lines_shown([FAREWELL_4031])
+    else:
+        assert line in lines_shown([SECTIONS[linked_client_library()]])
 
     # The failed call invalidated the pool: the next checkout opens a new connection.
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
-    engine.dispose()
 
 
 def test_reproduce_script_fails_with_the_error_shown(database_url, tmp_path):
@@ -115,29 +105,25 @@ def test_reproduce_script_fails_with_the_error_shown(database_url, tmp_path):
     assert output_pattern(normalize(shown)).search(normalize(result.stderr)), result.stderr
 
 
-def test_wait_timeout_query_shows_the_servers_default(database_url):
-    engine = create_engine(database_url)
+def test_wait_timeout_query_shows_the_servers_default(database_url, engines):
+    engine = engines.create(database_url)
     with engine.connect() as conn:
         conn.execute(text("SET SESSION wait_timeout = 5"))  # the query must show GLOBAL
-        result = conn.exec_driver_sql(render(snippet("inspect.sql:wait_timeout")))
-        table = mysql_table(list(result.keys()), result.fetchall())
-    engine.dispose()
+        table = mysql_table(*run_sql(snippet("inspect.sql:wait_timeout"), conn))
     assert table == render(snippet("inspect.txt:wait_timeout")), (
         "The page shows MySQL's default global wait_timeout (28800). "
         f"This server returned:\n{table}"
     )
 
 
-def test_processlist_query_lists_idle_connections_longest_first(database_url):
-    engine = create_engine(database_url)
+def test_processlist_query_lists_idle_connections_longest_first(database_url, engines):
+    engine = engines.create(database_url)
     with engine.connect() as older, engine.connect() as newer, engine.connect() as observer:
         older_id = connection_id(older)
         time.sleep(1.1)
         newer_id = connection_id(newer)
         time.sleep(1.1)  # older idle for 2 s, newer for 1 s; observer busy running the query
-        result = observer.exec_driver_sql(render(snippet("inspect.sql:processlist")))
-        columns, rows = list(result.keys()), [tuple(r) for r in result]
-    engine.dispose()
+        columns, rows = run_sql(snippet("inspect.sql:processlist"), observer)
 
     records = [dict(zip(columns, row, strict=True)) for row in rows]
     ids = [record["id"] for record in records]
@@ -184,7 +170,7 @@ def test_session_value_through_the_engine_shows_an_init_command(database_url, tm
     assert global_value and global_value[1] != "60", result.stdout
 
 
-def test_database_url_example_is_a_working_mysqlclient_url(database_url, tmp_path):
+def test_database_url_example_is_a_working_mysqlclient_url(database_url, tmp_path, engines):
     result = run_shell(snippet("database_url.sh"), tmp_path, then='echo "$DATABASE_URL"')
     assert result.returncode == 0, result.stderr
     example = make_url(result.stdout.strip())
@@ -201,10 +187,9 @@ def test_database_url_example_is_a_working_mysqlclient_url(database_url, tmp_pat
         database=ours.database,
         query={**example.query, **ours.query},
     )
-    engine = create_engine(url)
+    engine = engines.create(url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT @@character_set_client")).scalar_one() == "utf8mb4"
-    engine.dispose()
 
 
 def test_session_checks_out_once_per_transaction(database_url, tmp_path):
@@ -217,18 +202,19 @@ def test_session_checks_out_once_per_transaction(database_url, tmp_path):
 # --- Fix 1: pool_pre_ping -----------------------------------------------------------
 
 
-def test_pre_ping_replaces_a_dead_connection(database_url):
-    engine = load_snippet(snippet("pre_ping.py"), database_url)["engine"]
-    drop_idle_connections_after(engine)
-    first_id = use_then_idle(engine)
+def test_pre_ping_replaces_a_dead_connection(database_url, engines, idle_timeout):
+    engine = engines.snippet_engine(snippet("pre_ping.py"), database_url)
+    idle_timeout.shorten(engine)
+    first_id = use_then_idle(engine, idle_timeout)
 
     with engine.connect() as conn:  # same scenario as without the fix: no error
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
         assert connection_id(conn) != first_id, "the dead connection was replaced"
-    engine.dispose()
 
 
-def test_pre_ping_cost_measurement_measures_what_it_says(database_url, monkeypatch, capsys):
+def test_pre_ping_cost_measurement_measures_what_it_says(
+    database_url, monkeypatch, capsys, engines
+):
     """Run in this process, with spies: the first engine never pings, the second pings
     at every checkout, and each printed figure is the best batch divided by its size."""
     import timeit
@@ -283,20 +269,22 @@ def test_pre_ping_cost_script_prints_what_the_page_shows(database_url, tmp_path)
 # --- Fix 2: pool_recycle ------------------------------------------------------------
 
 
-def test_recycle_below_wait_timeout_replaces_the_connection(database_url, monkeypatch):
+def test_recycle_below_wait_timeout_replaces_the_connection(
+    database_url, monkeypatch, engines, idle_timeout
+):
     """The snippet's pool_recycle, judged against the server's real wait_timeout.
 
     The server drops the connection after 1 s (session setting); the pool's clock is
     moved forward so that the pool sees the connection just past the server's global
     wait_timeout (8 hours by default), as old as the one that failed in production.
     """
-    engine = load_snippet(snippet("recycle.py"), database_url)["engine"]
-    drop_idle_connections_after(engine)
+    engine = engines.snippet_engine(snippet("recycle.py"), database_url)
+    idle_timeout.shorten(engine)
     opened_at = time.time()
     with engine.connect() as conn:
         global_timeout = conn.execute(text("SELECT @@GLOBAL.wait_timeout")).scalar_one()
         first_id = connection_id(conn)
-    wait_past_timeout()
+    idle_timeout.wait()
     pool_sees_connections_aged(monkeypatch, opened_at, global_timeout)
 
     with engine.connect() as conn:
@@ -304,39 +292,38 @@ def test_recycle_below_wait_timeout_replaces_the_connection(database_url, monkey
             f"pool_recycle={engine.pool._recycle} must be below wait_timeout={global_timeout}"
         )
         assert connection_id(conn) != first_id
-    engine.dispose()
 
 
-def test_recycle_below_the_timeout_prevents_the_error(database_url):
+def test_recycle_below_the_timeout_prevents_the_error(database_url, engines, idle_timeout):
     """In real time: wait_timeout 2 s, pool_recycle 1 s."""
-    engine = drop_idle_connections_after(create_engine(database_url, pool_recycle=1), 2)
+    engine = idle_timeout.shorten(engines.create(database_url, pool_recycle=1), 2)
     with engine.connect() as conn:
         first_id = connection_id(conn)
-    wait_past_timeout(2)  # past both: the server has closed it, the pool recycles it
+    idle_timeout.wait()  # past both: the server has closed it, the pool recycles it
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
         assert connection_id(conn) != first_id
-    engine.dispose()
 
 
-def test_recycle_above_the_timeout_does_not_help(database_url):
+def test_recycle_above_the_timeout_does_not_help(database_url, engines, idle_timeout):
     """In real time: wait_timeout 1 s, pool_recycle 60 s. The connection dies first."""
-    engine = drop_idle_connections_after(create_engine(database_url, pool_recycle=60), 1)
-    use_then_idle(engine)
+    engine = idle_timeout.shorten(engines.create(database_url, pool_recycle=60), 1)
+    use_then_idle(engine, idle_timeout)
     with pytest.raises(OperationalError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     assert caught.value.orig.args[0] in IDLE_DISCONNECT_CODES
-    engine.dispose()
 
 
-def test_both_fixes_together(database_url, monkeypatch):
+def test_both_fixes_together(database_url, monkeypatch, engines, idle_timeout):
     """Pre-ping replaces a connection the server dropped before its age was up;
     pool_recycle replaces an over-age one first, and the new connection is not pinged."""
-    engine = load_snippet(snippet("both.py"), database_url)["engine"]
-    drop_idle_connections_after(engine)
+    engine = engines.snippet_engine(snippet("both.py"), database_url)
+    idle_timeout.shorten(engine)
     pings = count_pings(engine, monkeypatch)
 
-    first_id = use_then_idle(engine)  # dropped by the server after 1 s: young, but dead
+    first_id = use_then_idle(
+        engine, idle_timeout
+    )  # dropped by the server after 1 s: young, but dead
     opened_at = time.time()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
@@ -348,7 +335,6 @@ def test_both_fixes_together(database_url, monkeypatch):
     with engine.connect() as conn:
         assert connection_id(conn) != second_id, "pool_recycle replaced the over-age connection"
     assert len(pings) == 1, "the recycled connection is new: no ping"
-    engine.dispose()
 
 
 # --- Check that a fix is working -----------------------------------------------------
@@ -357,20 +343,16 @@ def test_both_fixes_together(database_url, monkeypatch):
 def test_pool_log_shows_the_replaced_connection(database_url, tmp_path):
     result = run_script(snippet("pool_log.py"), database_url, tmp_path)
     assert result.returncode == 0, result.stderr
-
-    def normalize(line: str) -> str:  # object addresses differ from run to run
-        return re.sub(r" at 0x[0-9a-f]+>", " at 0x...>", line)
-
     printed = result.stderr.splitlines() + result.stdout.splitlines()
     shown = render(snippet("pool_log.txt")).splitlines()
-    assert [normalize(line) for line in printed] == [normalize(line) for line in shown], (
-        result.stderr + result.stdout
-    )
+    assert [without_object_addresses(line) for line in printed] == [
+        without_object_addresses(line) for line in shown
+    ], result.stderr + result.stdout
 
 
-def test_pool_log_names_a_recycled_connection(database_url, monkeypatch, caplog):
+def test_pool_log_names_a_recycled_connection(database_url, monkeypatch, caplog, engines):
     """The page: with pool_recycle, the pool logs "exceeded timeout; recycling"."""
-    engine = load_snippet(snippet("recycle.py"), database_url)["engine"]
+    engine = engines.snippet_engine(snippet("recycle.py"), database_url)
     opened_at = time.time()
     with engine.connect() as conn:
         global_timeout = conn.execute(text("SELECT @@GLOBAL.wait_timeout")).scalar_one()
@@ -381,35 +363,35 @@ def test_pool_log_names_a_recycled_connection(database_url, monkeypatch, caplog)
         re.fullmatch(r"Connection <.*> exceeded timeout; recycling", record.getMessage())
         for record in caplog.records
     ), caplog.text
-    engine.dispose()
 
 
 # --- Caveats ---------------------------------------------------------------------
 
 
-def test_connection_held_checked_out_fails_even_with_pre_ping(database_url):
-    engine = load_snippet(snippet("pre_ping.py"), database_url)["engine"]
-    drop_idle_connections_after(engine)
+def test_connection_held_checked_out_fails_even_with_pre_ping(database_url, engines, idle_timeout):
+    engine = engines.snippet_engine(snippet("pre_ping.py"), database_url)
+    idle_timeout.shorten(engine)
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-        wait_past_timeout()  # idle while checked out: the pool never sees it
+        idle_timeout.wait()  # idle while checked out: the pool never sees it
         with pytest.raises(OperationalError) as caught:
             conn.execute(text("SELECT 1"))
     assert caught.value.orig.args[0] in IDLE_DISCONNECT_CODES
     assert caught.value.connection_invalidated
-    engine.dispose()
 
 
-def test_lost_transaction_must_be_rolled_back_and_retried_whole(database_url):
+def test_lost_transaction_must_be_rolled_back_and_retried_whole(
+    database_url, engines, idle_timeout
+):
     # future=True: 2.x-style commit/rollback on SQLAlchemy 1.4 too (the default on 2.x).
-    engine = create_engine(database_url, pool_pre_ping=True, future=True)
-    drop_idle_connections_after(engine)
+    engine = engines.create(database_url, pool_pre_ping=True, future=True)
+    idle_timeout.shorten(engine)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE lost_transaction (id INT PRIMARY KEY)"))
 
     with engine.connect() as conn:
         conn.execute(text("INSERT INTO lost_transaction VALUES (1)"))  # transaction begins
-        wait_past_timeout()
+        idle_timeout.wait()
         with pytest.raises(OperationalError):
             conn.execute(text("INSERT INTO lost_transaction VALUES (2)"))
         with pytest.raises(
@@ -419,4 +401,3 @@ def test_lost_transaction_must_be_rolled_back_and_retried_whole(database_url):
         conn.rollback()
         # The server discarded the first INSERT with the connection: redo the whole unit.
         assert conn.execute(text("SELECT COUNT(*) FROM lost_transaction")).scalar_one() == 0
-    engine.dispose()

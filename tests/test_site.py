@@ -5,6 +5,8 @@ These checks need no database. Each failure says how to fix it.
 
 from __future__ import annotations
 
+import ast
+import importlib
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -33,6 +35,7 @@ from pages import (
     split_page_name,
     split_target,
 )
+from runners import RUNNERS
 
 # On one pytest-xdist worker, so the site is built once for these checks.
 pytestmark = pytest.mark.xdist_group("site")
@@ -164,28 +167,98 @@ def test_every_snippet_is_shown_in_every_language():
     assert not problems, "\n".join(problems)
 
 
+# What a page's blocks are: code the tests run, or output and configuration they compare.
+RUNNABLE = {"python", "sql", "sh", "bash"}
+NOT_RUNNABLE = {"text", "ini"}
+
+
+def test_every_block_has_a_known_language():
+    unknown = [
+        f"{fence.where}: ```{fence.language}"
+        for path in page_files()
+        for fence in fences(path)
+        if fence.language not in RUNNABLE | NOT_RUNNABLE
+    ]
+    assert not unknown, f"use one of {sorted(RUNNABLE | NOT_RUNNABLE)}: {unknown}"
+
+
+def snippets_in(module) -> tuple[set[str], set[str]]:
+    """What a test module does with snippets: (every snippet it names, the ones it runs).
+
+    Named: a string anywhere in its source or its module-level values (e.g. an imported
+    registry of error texts), or snippet("<file>") with the module's own snippet().
+    Run: the first argument of one of runners.RUNNERS (load_snippet, run_script, ...)
+    or of the engines fixture's methods of those names. A mention in a comment is neither.
+    """
+
+    def value(node) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name) and isinstance(vars(module).get(node.id), str):
+            return vars(module)[node.id]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "snippet"
+            and len(node.args) == 1
+            and (name := value(node.args[0]))
+        ):
+            return module.snippet(name)
+        return None
+
+    def strings(obj):
+        if isinstance(obj, str):
+            yield obj
+        elif isinstance(obj, dict):
+            for item in obj.values():
+                yield from strings(item)
+        elif isinstance(obj, list | tuple | set | frozenset):
+            for item in obj:
+                yield from strings(item)
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    named = {v for node in ast.walk(tree) if (v := value(node))}
+    named |= {v for obj in vars(module).values() for v in strings(obj)}
+    run = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if called in RUNNERS and (target := value(node.args[0])):
+                run.add(target)
+    return named, run
+
+
 @pytest.mark.parametrize("name", PAGE_NAMES)
 def test_every_snippet_on_a_page_is_used_by_its_test_module(name):
-    """One hop: docs/<page>.*.md -> snippets/<page>/ -> tests/test_<page>.py."""
-    targets = page_includes(PAGES[name][default_language()])
-    if not targets:
+    """One hop: docs/<page>.*.md -> snippets/<page>/ -> tests/test_<page>.py, and every
+    block of code on the page is run there, exactly as the page shows it."""
+    fenced = [
+        (fence.language, target)
+        for fence in fences(PAGES[name][default_language()])
+        for target in fence.includes
+    ]
+    if not fenced:
         return
-    module = ROOT / "tests" / f"test_{code_name(name)}.py"
-    assert module.is_file(), (
-        f"{module.relative_to(ROOT)} is missing: the page's snippets need tests. Write it "
+    module_name = f"test_{code_name(name)}"
+    path = ROOT / "tests" / f"{module_name}.py"
+    assert path.is_file(), (
+        f"{path.relative_to(ROOT)} is missing: the page's snippets need tests. Write it "
         f"(scripts/new_article.py starts one for a new article): run each snippet with "
-        f'pages.render("{code_name(name)}/<file>") and assert what the page says about it'
+        f'runners.run_script("{code_name(name)}/<file>", ...) and assert what the page says'
     )
-    source = module.read_text(encoding="utf-8")
-    missing = []
-    for target in targets:
-        file, section = split_target(target)
-        short = file.split("/", 1)[1] + (f":{section}" if section else "")
-        if f'"{short}"' not in source and f'"{target}"' not in source:
-            missing.append(target)
-    assert not missing, (
-        f"{module.relative_to(ROOT)} never uses these snippets shown on the page "
-        f"(run them and assert what the page claims): {missing}"
+    named, run = snippets_in(importlib.import_module(module_name))
+    unused = [t for _, t in fenced if t not in named]
+    assert not unused, (
+        f"{path.relative_to(ROOT)} never uses these snippets shown on the page "
+        f"(run them and assert what the page claims): {unused}"
+    )
+    not_run = [t for language, t in fenced if language in RUNNABLE and t not in run]
+    assert not not_run, (
+        f"{path.relative_to(ROOT)} never runs this code shown on the page: {not_run}. "
+        f"Run it as the page shows it with one of {', '.join(RUNNERS)} (tests/runners.py, "
+        f"or the engines fixture) "
+        f'(e.g. run_script(snippet("<file>"), database_url, tmp_path)) and assert what it does'
     )
 
 

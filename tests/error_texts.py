@@ -1,0 +1,90 @@
+"""The error texts and codes the pages show, in one place: snippets/error_messages/messages.txt.
+
+Every page that shows an error line includes a section of that file; every test that
+compares a real error with a page goes through here.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Sequence
+
+from clients import client_of
+from pages import default_language, fences, pages, render
+
+MESSAGES = "error_messages/messages.txt"
+# Whose words -> the section of messages.txt that shows them.
+SECTIONS = {
+    "libmariadb": f"{MESSAGES}:libmariadb",
+    "libmysqlclient": f"{MESSAGES}:libmysqlclient",
+    "pymysql": f"{MESSAGES}:pymysql",
+    "mysqlconnector": f"{MESSAGES}:mysql_connector",
+    "aiomysql": f"{MESSAGES}:aiomysql",
+    "asyncmy": f"{MESSAGES}:asyncmy",
+}
+# The server's own farewell: MySQL 8.0.24+ sends 4031 before it closes an idle connection.
+FAREWELL_4031 = f"{MESSAGES}:mysql_8_0_24"
+
+# Codes SQLAlchemy's MySQL dialect treats as "the connection is gone" (is_disconnect)...
+IDLE_DISCONNECT_CODES = {2006, 2013, 4031}  # ... that an idle timeout produces,
+LOST_CONNECTION_CODES = IDLE_DISCONNECT_CODES | {2055}  # ... with mysql-connector's too,
+KILLED_CODES = LOST_CONNECTION_CODES | {1927}  # ... and MariaDB's "connection was killed".
+
+
+def section_for(driver: str) -> str:
+    """The block that shows this driver's texts (mysqlclient: its C library's block)."""
+    return SECTIONS[client_of(driver)]
+
+
+def groups(target: str) -> list[list[str]]:
+    """The texts a block shows: groups of lines separated by blank lines."""
+    return [group.splitlines() for group in render(target).split("\n\n")]
+
+
+def texts_on_page(name: str) -> list[str]:
+    """The blocks of messages.txt that the page `name` includes."""
+    path = pages()[name][default_language()]
+    return [t for fence in fences(path) for t in fence.includes if t.startswith(MESSAGES)]
+
+
+def lines_shown(targets: Sequence[str]) -> list[str]:
+    """Every line of these blocks."""
+    return [line for target in targets for line in render(target).splitlines()]
+
+
+def exception_line(exc: BaseException) -> str:
+    """What a traceback's last line says for `exc`, e.g. ``MySQLdb.OperationalError: (2006, ...)``
+    (SQLAlchemy's exceptions go on for more lines: [SQL: ...], the background link)."""
+    return "".join(traceback.format_exception_only(exc)).rstrip("\n")
+
+
+def code_of(error: BaseException) -> int:
+    """A driver exception's error number (mysql-connector keeps it in errno)."""
+    return getattr(error, "errno", None) or error.args[0]
+
+
+def code_in_line(line: str) -> int | None:
+    """The error number in a pasted line: (2006, ...), 2055: ... or 2013 (HY000): ..."""
+    found = re.search(r"\((\d+), |(?:: |\) )(\d+)[: ]", line)
+    return int(next(g for g in found.groups() if g)) if found else None
+
+
+def without_address(line: str) -> str:
+    """mysql-connector names the server it talked to; the page shows 127.0.0.1:3306."""
+    return re.sub(r"at '[^']*', system error", "at '127.0.0.1:3306', system error", line)
+
+
+def assert_4031_text_on_page(lines: Sequence[str], server_sends_4031: bool) -> None:
+    """A 4031 (MySQL 8.0.24+ tells the client why it closes an idle connection).
+
+    The message comes from the server, so every driver that reads it shows the same
+    words; the page shows them once, in the "MySQL 8.0.24 and later" block.
+    """
+    assert server_sends_4031, f"4031 from a server that should not send it: {lines}"
+    page_message = re.search(r"\(4031, '([^']*)'\)", render(FAREWELL_4031))[1]
+    for line in lines:
+        assert page_message in line, (
+            f"4031 from this server says something else than the page:\n  {line}\n"
+            f"page: {page_message}"
+        )

@@ -1,0 +1,104 @@
+"""Running a snippet exactly as the page shows it: in this process, as a script, with
+bash, or its SQL on a connection; and a copy of the repository for commands run in a clone.
+
+Every runnable block on a page is run by the page's test module through one of these
+(tests/test_site.py checks that).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pages import ROOT, render, split_target
+
+# How test_site recognises that a test runs a snippet: a call of one of these (the
+# functions below, and the engines fixture's load_snippet and snippet_engine).
+RUNNERS = ("load_snippet", "snippet_engine", "run_script", "run_shell", "run_sql")
+
+
+def load_snippet(target: str, database_url: str) -> dict:
+    """Run a snippet exactly as the page shows it, in this process; return its globals.
+
+    (The ``engines`` fixture's ``load`` does this and disposes the snippet's engine.)
+    """
+    code = render(target)
+    namespace: dict = {"__name__": "__snippet__"}
+    old = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = database_url
+    try:
+        exec(compile(code, f"snippets/{split_target(target)[0]}", "exec"), namespace)
+    finally:
+        if old is None:
+            del os.environ["DATABASE_URL"]
+        else:
+            os.environ["DATABASE_URL"] = old
+    return namespace
+
+
+def run_script(
+    target: str, database_url: str, tmp_path: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run a snippet as a reader would (``python file.py``), exactly as the page shows it.
+
+    Warnings are errors in the test run (pyproject.toml), so a snippet that starts
+    printing a deprecation warning fails its test too.
+    """
+    file, _ = split_target(target)
+    script = tmp_path / Path(file).name
+    script.write_text(render(target) + "\n", encoding="utf-8")
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, script.name],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
+
+
+def run_shell(target: str, cwd: Path, then: str = "") -> subprocess.CompletedProcess[str]:
+    """Run a shell snippet with bash exactly as the page shows it (in `cwd`), then `then`."""
+    script = cwd / "snippet.sh"
+    script.write_text(f"set -eu\n{render(target)}\n{then}\n", encoding="utf-8")
+    return subprocess.run(
+        ["bash", str(script)], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def run_sql(target: str, conn) -> tuple[list[str], list[tuple]] | None:
+    """Run an SQL snippet's statements on `conn` as the page shows them; returns the last
+    statement's result (columns and rows), or None if it returned none."""
+    last = None
+    for statement in filter(str.strip, render(target).split(";")):
+        result = conn.exec_driver_sql(statement)
+        last = (
+            (list(result.keys()), [tuple(row) for row in result]) if result.returns_rows else None
+        )
+    return last
+
+
+def copy_of_repository(dest: Path) -> Path:
+    """The repository's files as a fresh clone has them (tracked and new, not ignored),
+    copied to `dest` and committed to a new git repository there: what a contributor has
+    after cloning (the "last updated" dates need git history)."""
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # a deleted file git still tracks is not in a clone either
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            (dest / name).write_bytes(source.read_bytes())
+            (dest / name).chmod(source.stat().st_mode)
+    git = ["git", "-C", str(dest), "-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+    subprocess.run([*git, "-c", "init.defaultBranch=main", "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "clone"], check=True)
+    return dest
