@@ -36,7 +36,7 @@ class IdleTimeout:
         """Every connection `engine` opens from now on is closed after `seconds` idle."""
 
         @event.listens_for(engine, "connect")
-        def set_session_wait_timeout(dbapi_connection, connection_record):
+        def set_session_wait_timeout(dbapi_connection, _connection_record):
             self.shorten_dbapi_connection(dbapi_connection, engine.url, seconds)
 
         return engine

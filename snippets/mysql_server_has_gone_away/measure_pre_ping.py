@@ -3,14 +3,20 @@ import timeit
 
 from sqlalchemy import create_engine
 
-for pre_ping in (False, True):
-    engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=pre_ping)
-    engine.connect().close()  # open the pooled connection before timing
+
+def checkout_cost(engine, n=1000):
+    """Microseconds per checkout: the best of 5 batches of n checkouts."""
 
     def checkout_and_return():
         with engine.connect():
             pass
 
-    best = min(timeit.repeat(checkout_and_return, number=1000, repeat=5))
-    print(f"pool_pre_ping={pre_ping!s:<5} {best * 1000:6.1f} µs per checkout")
+    best = min(timeit.repeat(checkout_and_return, number=n, repeat=5))
+    return best / n * 1e6
+
+
+for pre_ping in (False, True):
+    engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=pre_ping)
+    engine.connect().close()  # open the pooled connection before timing
+    print(f"pool_pre_ping={pre_ping!s:<5} {checkout_cost(engine):6.1f} µs per checkout")
     engine.dispose()
