@@ -70,6 +70,20 @@ def code_in_line(line: str) -> int | None:
     return int(next(g for g in found.groups() if g)) if found else None
 
 
+# The (code, 'message') at the end of a driver's error line.
+ERROR_TUPLE = re.compile(r"\((\d{4}), (['\"]).*\2\)$", re.M)
+
+
+def without_error_tuple(text: str) -> str:
+    """Every (code, 'message') replaced, for comparing a traceback's shape only."""
+    return ERROR_TUPLE.sub("(CODE, MESSAGE)", text)
+
+
+def without_docs_version(text: str) -> str:
+    """SQLAlchemy's error links name its version: sqlalche.me/e/20/, /e/14/."""
+    return re.sub(r"sqlalche\.me/e/\d+/", "sqlalche.me/e/NN/", text)
+
+
 def without_address(line: str) -> str:
     """mysql-connector names the server it talked to; the page shows 127.0.0.1:3306."""
     return re.sub(r"at '[^']*', system error", "at '127.0.0.1:3306', system error", line)

@@ -17,12 +17,15 @@ from sqlalchemy.exc import OperationalError, PendingRollbackError
 
 from clients import linked_client_library
 from error_texts import (
+    ERROR_TUPLE,
     FAREWELL_4031,
     IDLE_DISCONNECT_CODES,
     SECTIONS,
     exception_line,
     lines_shown,
     texts_on_page,
+    without_docs_version,
+    without_error_tuple,
 )
 from page_output import mysql_table, output_pattern, without_object_addresses
 from pages import render
@@ -83,26 +86,24 @@ def test_reproduce_script_fails_with_the_error_shown(database_url, tmp_path):
     shown = render(snippet("reproduce.txt"))
     # The page shows the error this machine's server and client produce; other
     # server/client pairs give another (code, message) from the list on the page.
-    error_tuple = re.compile(r"\((\d{4}), (['\"]).*\2\)$", re.M)
-    actual = error_tuple.findall(result.stderr)
+    actual = ERROR_TUPLE.findall(result.stderr)
     assert actual, result.stderr
     for code, _ in actual:
         assert int(code) in IDLE_DISCONNECT_CODES
     dbapi_line = next(line for line in result.stderr.splitlines() if line.startswith("MySQLdb."))
     assert dbapi_line in error_lines_on_page()
     # The page's own example is a real text of the index, and the one this client gives.
-    shown_lines = [line for line in shown.splitlines() if error_tuple.search(line)]
+    shown_lines = [line for line in shown.splitlines() if ERROR_TUPLE.search(line)]
     assert shown_lines and all(line in error_lines_on_page() for line in shown_lines), shown_lines
     if linked_client_library() == "libmariadb" and int(actual[0][0]) in {2006, 2013}:
         assert dbapi_line in shown_lines, (
             f"the page shows {shown_lines}, this client said {dbapi_line}"
         )
 
-    def normalize(s: str) -> str:
-        s = error_tuple.sub("(CODE, MESSAGE)", s)
-        return re.sub(r"sqlalche\.me/e/\d+/", "sqlalche.me/e/NN/", s)
+    def shape(text: str) -> str:
+        return without_docs_version(without_error_tuple(text))
 
-    assert output_pattern(normalize(shown)).search(normalize(result.stderr)), result.stderr
+    assert output_pattern(shape(shown)).search(shape(result.stderr)), result.stderr
 
 
 def test_wait_timeout_query_shows_the_servers_default(database_url, engines):
