@@ -483,7 +483,7 @@ def test_404_page_switches_to_the_home_page_of_each_language(built_site):
         links = read_links(html)
         assert links.switcher == homes, (
             f"{html.relative_to(built_site)}: the language switcher should offer each "
-            f"language's home page {homes}, not {links.switcher} (hooks/per_language_pages.py)"
+            f"language's home page {homes}, not {links.switcher} (hooks/i18n_workarounds.py)"
         )
 
 

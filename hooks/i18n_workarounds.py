@@ -1,4 +1,5 @@
-"""Give every language its own 404 page, and put the site map where Material looks.
+"""Workarounds for mkdocs-static-i18n: every language its own 404 page and language
+switcher there, and the site map where Material looks for it.
 
 404.html: mkdocs-static-i18n builds the default language into site/ and then builds
 each other language into site/<lang>/ by running the whole build again with the same
@@ -30,21 +31,27 @@ from pathlib import Path
 _default_404: bytes | None = None
 
 
-def on_post_build(config, **kwargs) -> None:
-    global _default_404
-    i18n = config.plugins["i18n"]
+def on_post_build(config, **_kwargs) -> None:
     site = Path(config.site_dir)
+    _move_404_into_its_language(config.plugins["i18n"], site)
+    _copy_sitemap_next_to_every_page(site)
+
+
+def _move_404_into_its_language(i18n, site: Path) -> None:
+    global _default_404
     page_404 = site / "404.html"
     if i18n.current_language == i18n.default_language:
         _default_404 = page_404.read_bytes()
     else:
         if _default_404 is None:
             raise RuntimeError(
-                "hooks/per_language_pages.py expects the default language to be built first"
+                "hooks/i18n_workarounds.py expects the default language to be built first"
             )
         (site / i18n.current_language / "404.html").write_bytes(page_404.read_bytes())
         page_404.write_bytes(_default_404)
 
+
+def _copy_sitemap_next_to_every_page(site: Path) -> None:
     sitemap = (site / "sitemap.xml").read_bytes()
     for index in site.rglob("index.html"):
         (index.parent / "sitemap.xml").write_bytes(sitemap)
@@ -56,7 +63,7 @@ def on_template_context(context, template_name, config):
         homes = getattr(config.plugins["i18n"], "extra_alternate", None)
         if not homes:
             raise RuntimeError(
-                "hooks/per_language_pages.py: mkdocs-static-i18n no longer has "
+                "hooks/i18n_workarounds.py: mkdocs-static-i18n no longer has "
                 "extra_alternate; update the 404 page's language switcher here"
             )
         # Set as an attribute: that is where the plugin puts each page's (config.extra is a
