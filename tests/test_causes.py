@@ -23,9 +23,10 @@ from clients import SQLALCHEMY_1_4, SYNC_DRIVERS, linked_client_library, with_dr
 from disconnects import kill_once_running
 from error_texts import KILLED_CODES
 from middlebox import Middlebox
-from pages import ROOT, languages, render
+from pages import DOCS, ROOT, languages, render
 from pool import checked_out_id, connection_id, pool_sees_connections_aged, wait_past_recycle
 from runners import run_sql
+from settings import NLB_IDLE_TIMEOUT, assert_recycles_before, default_argument, engine_options
 
 PAGE = "causes"
 PRE_PING = "mysql_server_has_gone_away/pre_ping.py"  # the article's fixes, shown here too
@@ -173,10 +174,30 @@ def test_oversized_packet_fails_even_with_a_fix(database_url, fix, engines):
     assert caught.value.orig.args[0] in {1153, 2006, 2013}, caught.value
 
 
+def raised_limit() -> int:
+    """The limit the page raises max_allowed_packet to, from its SET GLOBAL."""
+    raise_sql = render(snippet("max_allowed_packet.sql:raise"))
+    return eval(re.search(r"=\s*([\d\s*]+);", raise_sql)[1])  # "256 * 1024 * 1024"
+
+
+def test_raised_max_allowed_packet_is_above_every_default_the_page_names():
+    """Raising the limit raises it on every server the page names, and my.cnf agrees."""
+    wanted = raised_limit()
+    config = configparser.ConfigParser()
+    config.read_string(render(snippet("my.cnf")))
+    size = config["mysqld"]["max_allowed_packet"]
+    assert int(size.rstrip("M")) * 1024 * 1024 == wanted, "my.cnf and SET GLOBAL must agree"
+    for lang in languages():
+        page = (DOCS / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
+        (sentence,) = [line for line in page.splitlines() if "MariaDB 10.11" in line]
+        defaults = [int(mb) * 1024 * 1024 for mb in re.findall(r"(\d+) MB", sentence)]
+        assert len(defaults) == 2, f"{lang}: the defaults the page names: {sentence}"
+        assert all(wanted > default for default in defaults), (wanted, defaults)
+
+
 def test_raising_max_allowed_packet_lets_it_through(owned_server, engines):
-    """On the suite's own server, its limit first set to MariaDB's default of 16 MiB
-    (MySQL 5.7 starts at 4 MiB, 8.0 at 64 MiB): a 17 MiB value fails until the page's
-    SET GLOBAL raises the limit."""
+    """On the suite's own server, its limit first set to MariaDB's default of 16 MiB:
+    a 17 MiB value fails until the page's SET GLOBAL raises the limit."""
     small, blob = 16 * 1024 * 1024, 17 * 1024 * 1024
 
     def set_global_limit(value: int) -> None:
@@ -188,13 +209,7 @@ def test_raising_max_allowed_packet_lets_it_through(owned_server, engines):
     engine = engines.create(owned_server.url)
     with engine.connect() as conn:
         original = conn.execute(text("SELECT @@GLOBAL.max_allowed_packet")).scalar_one()
-
-    raise_sql = render(snippet("max_allowed_packet.sql:raise"))
-    wanted = eval(re.search(r"=\s*([\d\s*]+);", raise_sql)[1])  # "64 * 1024 * 1024"
-    config = configparser.ConfigParser()
-    config.read_string(render(snippet("my.cnf")))
-    size = config["mysqld"]["max_allowed_packet"]
-    assert int(size.rstrip("M")) * 1024 * 1024 == wanted, "my.cnf and SET GLOBAL must agree"
+    wanted = raised_limit()
     assert wanted > blob
 
     set_global_limit(small)
@@ -484,6 +499,48 @@ def test_aiomysql_asyncio_timeout_bounds_a_silent_drop(database_url, middlebox, 
         first_id, second_id, gave_up_after = result
         assert 2 <= gave_up_after < 2 + 5, gave_up_after
         assert second_id != first_id
+
+
+# The values the page recommends against a middlebox, as a reader copies them (the
+# scenarios above shorten the timeouts to seconds).
+
+TIMEOUT_SNIPPETS = ["timeouts.py", "asyncmy_timeouts.py", "aiomysql_timeout.py"]
+# The timeouts the page names for each: the driver's own, and asyncio.timeout()'s for aiomysql.
+NAMED_TIMEOUTS = {
+    "timeouts.py": {"connect_timeout": 10, "read_timeout": 30, "write_timeout": 30},
+    "asyncmy_timeouts.py": {"connect_timeout": 10, "read_timeout": 30},
+    "aiomysql_timeout.py": {"connect_timeout": 10},
+}
+AIOMYSQL_REQUEST_TIMEOUT = 30
+
+
+@pytest.mark.parametrize("name", TIMEOUT_SNIPPETS)
+def test_recommended_recycle_leaves_a_margin_below_the_load_balancer_limit(name):
+    assert_recycles_before(snippet(name), NLB_IDLE_TIMEOUT)
+
+
+@pytest.mark.parametrize("name", TIMEOUT_SNIPPETS)
+def test_recommended_timeouts_are_the_ones_the_page_names(name):
+    options = engine_options(snippet(name))
+    assert options.get("pool_pre_ping") is True, f"{name}: pre-ping is half of the fix"
+    connect_args = options.get("connect_args", {})
+    for setting, seconds in NAMED_TIMEOUTS[name].items():
+        assert connect_args.get(setting) == seconds, (name, setting, connect_args)
+    if name == "aiomysql_timeout.py":
+        timeout = default_argument(snippet(name), "scalar", "timeout")
+        assert timeout == AIOMYSQL_REQUEST_TIMEOUT, timeout
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("ja", ["30 秒", "10 秒", f"{NLB_IDLE_TIMEOUT} 秒", "1 割"]),
+        ("en", ["30 seconds", "10 seconds", f"{NLB_IDLE_TIMEOUT} seconds", "a tenth"]),
+    ],
+)
+def test_page_names_the_values_the_rule_tests_use(lang, words):
+    page = (DOCS / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
+    assert [w for w in words if w not in page] == []
 
 
 # --- Held checked out, or a transaction left open, past the timeout -------------------

@@ -26,6 +26,7 @@ from error_texts import (
     without_address,
 )
 from pool import pool_sees_connections_aged
+from settings import WAIT_TIMEOUT_DEFAULT, assert_recycles_before
 
 PRE_PING = "mysql_server_has_gone_away/pre_ping.py"  # the article's fixes, shown here too
 RECYCLE = "mysql_server_has_gone_away/recycle.py"
@@ -153,3 +154,8 @@ def test_async_recycle_fixes_it(database_url, driver, monkeypatch, engines, idle
         )
     )
     assert result == 1
+
+
+def test_recommended_async_recycle_leaves_a_margin_below_wait_timeout():
+    """The article's rule, for the value a reader copies from the async sibling."""
+    assert_recycles_before("drivers/async_recycle.py", WAIT_TIMEOUT_DEFAULT)

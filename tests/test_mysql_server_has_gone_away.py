@@ -28,9 +28,10 @@ from error_texts import (
     without_error_tuple,
 )
 from page_output import mysql_table, output_pattern, without_object_addresses
-from pages import render
+from pages import DOCS, render
 from pool import checked_out_id, connection_id, count_pings, pool_sees_connections_aged
 from runners import load_snippet, run_script, run_shell, run_sql
+from settings import WAIT_TIMEOUT_DEFAULT, assert_recycles_before
 
 PAGE = "mysql_server_has_gone_away"
 
@@ -293,6 +294,19 @@ def test_recycle_below_wait_timeout_replaces_the_connection(
             f"pool_recycle={engine.pool._recycle} must be below wait_timeout={global_timeout}"
         )
         assert connection_id(conn) != first_id
+
+
+@pytest.mark.parametrize("name", ["recycle.py", "both.py"])
+def test_recommended_recycle_leaves_a_margin_below_wait_timeout(name):
+    """The value a reader copies, held to the page's rule (the scenario tests above move
+    the pool's clock instead of waiting 8 hours)."""
+    assert_recycles_before(snippet(name), WAIT_TIMEOUT_DEFAULT)
+
+
+def test_page_names_the_limit_and_margin_the_rule_tests_use():
+    for lang, margin in (("ja", "1 割"), ("en", "a tenth")):
+        page = (DOCS / f"mysql-server-has-gone-away.{lang}.md").read_text(encoding="utf-8")
+        assert f"{WAIT_TIMEOUT_DEFAULT}" in page and margin in page, lang
 
 
 def test_recycle_below_the_timeout_prevents_the_error(database_url, engines, idle_timeout):
