@@ -43,15 +43,16 @@ def run_script(
 ) -> subprocess.CompletedProcess[str]:
     """Run a snippet as a reader would (``python file.py``), exactly as the page shows it.
 
-    Warnings are errors in the test run (pyproject.toml), so a snippet that starts
-    printing a deprecation warning fails its test too.
+    Warnings are errors (``-W error``), as they are for the snippets the tests load in
+    their own process (pyproject.toml): a snippet that starts printing a deprecation
+    warning fails its test, since the page shows no warning.
     """
     file, _ = split_target(target)
     script = tmp_path / Path(file).name
     script.write_text(render(target) + "\n", encoding="utf-8")
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
-        [sys.executable, script.name],
+        [sys.executable, "-W", "error", script.name],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -156,6 +156,7 @@ def test_processlist_example_output_is_what_the_query_returns():
 def test_session_value_through_the_engine_is_the_global_one(database_url, tmp_path):
     result = run_script(snippet("session_wait_timeout.py"), database_url, tmp_path)
     assert result.returncode == 0, result.stderr
+    assert not result.stderr, "the page shows no output on stderr"
     assert result.stdout.rstrip("\n") == render(snippet("session_wait_timeout.txt"))
 
 
@@ -198,6 +199,7 @@ def test_session_checks_out_once_per_transaction(database_url, tmp_path):
     """Corrects the source: a connection is not checked out per SQL statement."""
     result = run_script(snippet("checkout_timing.py"), database_url, tmp_path)
     assert result.returncode == 0, result.stderr
+    assert not result.stderr, "the page shows no output on stderr"
     assert result.stdout.rstrip("\n") == render(snippet("checkout_timing.txt"))
 
 
@@ -254,6 +256,7 @@ def test_pre_ping_cost_measurement_measures_what_it_says(
 def test_pre_ping_cost_script_prints_what_the_page_shows(database_url, tmp_path):
     result = run_script(snippet("measure_pre_ping.py"), database_url, tmp_path)
     assert result.returncode == 0, result.stderr
+    assert not result.stderr, "the page shows no output on stderr"
     shown = render(snippet("measure_pre_ping.txt")).splitlines()
     actual = result.stdout.splitlines()
 
