@@ -31,6 +31,10 @@ class Middlebox:
     def __init__(self, upstream_host: str, upstream_port: int):
         self.upstream = (upstream_host, upstream_port)
         self._listener = socket.create_server(("127.0.0.1", 0))
+        # A small receive window (inherited by every accepted socket): once the middlebox
+        # stops reading a dropped connection, a client sending a large statement fills it
+        # and its send blocks after a few MB, as when its packets are lost on the way.
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._pairs: list[_Pair] = []
@@ -72,8 +76,9 @@ class Middlebox:
     def drop_all(self) -> None:
         """Silently drop all traffic of every current connection, in both directions.
 
-        The sockets stay open, so neither side learns anything: what it sends is
-        swallowed and no reply ever comes. New connections still pass.
+        The sockets stay open, so neither side learns anything: what it sends is never
+        acknowledged (a large send blocks once the windows are full) and no reply ever
+        comes. New connections still pass.
         """
         with self._lock:
             for pair in self._pairs:
@@ -142,9 +147,10 @@ class Middlebox:
             if ended.is_set():
                 return  # the middlebox is ending this connection its own way
             if blackholed.is_set():
-                if not data:
-                    return  # nothing passes a dropped connection, not even a FIN
-                continue  # swallowed
+                # Nothing passes a dropped connection, not even a FIN, and nothing more is
+                # read from it: the sender gets no acknowledgement, so its window fills.
+                ended.wait()
+                return
             if not data:  # one side closed: pass the FIN on
                 with suppress(OSError):
                     dst.shutdown(socket.SHUT_WR)

@@ -307,20 +307,26 @@ def test_recycle_below_the_middlebox_limit_avoids_it(database_url, middlebox, ho
     assert checked_out_id(engine) != first_id  # recycled at checkout, never used
 
 
-def checkout_in_background(engine) -> tuple[threading.Thread, dict]:
+def in_background(work) -> tuple[threading.Thread, dict]:
+    """Run work() in a thread that a hang cannot keep the test waiting on; the outcome
+    fills in: started, then the result ("id") or the error, and how many seconds it took."""
     outcome: dict = {}
 
-    def work():
+    def run():
         started = outcome["started"] = time.monotonic()
         try:
-            outcome["id"] = checked_out_id(engine)
+            outcome["id"] = work()
         except DBAPIError as error:
             outcome["error"] = error
         outcome["seconds"] = time.monotonic() - started
 
-    thread = threading.Thread(target=work, daemon=True)
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread, outcome
+
+
+def checkout_in_background(engine) -> tuple[threading.Thread, dict]:
+    return in_background(lambda: checked_out_id(engine))
 
 
 @pytest.mark.parametrize("driver", SYNC_DRIVERS)
@@ -394,6 +400,63 @@ def test_connect_timeout_bounds_a_connection_that_gets_no_reply(
     middlebox.reset_all()  # the stuck handshakes, if any
 
 
+def large_insert_after_a_silent_drop(engine, middlebox) -> int:
+    """Check a connection out (its pre-ping, if any, passes), then drop its traffic and
+    send a 12 MB statement: more than the socket buffers hold, so the send blocks."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS uploads (data LONGBLOB)"))
+    with engine.connect() as conn:
+        middlebox.drop_all()
+        data = b"x" * (12 * 1024 * 1024)  # below the clients' own 16 MB packet limit
+        conn.execute(text("INSERT INTO uploads (data) VALUES (:data)"), {"data": data})
+    return 0
+
+
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
+def test_large_send_hangs_on_a_silent_drop_without_timeouts(
+    database_url, middlebox, driver, engines
+):
+    engine = engines.create(with_driver(through(middlebox, database_url), driver))
+    thread, outcome = in_background(lambda: large_insert_after_a_silent_drop(engine, middlebox))
+    thread.join(timeout=3)
+    assert thread.is_alive(), f"expected the statement to wait forever: {outcome}"
+    middlebox.reset_all()  # let the stuck statement fail, so the thread ends
+    thread.join(timeout=10)
+    assert not thread.is_alive() and "error" in outcome, outcome
+
+
+# Which of timeouts.py's settings ends a large send into a silent drop (observed):
+# mysqlclient and PyMySQL time the send out after write_timeout; mysql-connector-python
+# pings the server before each statement (cursor() -> is_connected()), so its wait
+# ends at that ping's read_timeout.
+ENDS_A_STALLED_SEND = {
+    "mysqldb": "write_timeout",
+    "pymysql": "write_timeout",
+    "mysqlconnector": "read_timeout",
+}
+
+
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
+def test_write_timeout_bounds_a_large_send_on_a_silent_drop(
+    database_url, middlebox, driver, engines
+):
+    """timeouts.py, the one timeout that ends the wait shortened from 30 s to 2 s (the
+    other stays at 30 s, longer than the test waits)."""
+    url = with_driver(through(middlebox, database_url), driver)
+    engine = engines.snippet_engine(snippet("timeouts.py"), url)
+    timeout = ENDS_A_STALLED_SEND[driver]
+    seen = shortened_timeouts(engine, timeout)
+    thread, outcome = in_background(lambda: large_insert_after_a_silent_drop(engine, middlebox))
+    thread.join(timeout=2 + 10)
+    alive = thread.is_alive()
+    middlebox.reset_all()  # frees a stuck statement, if any, before the assertions
+    thread.join(timeout=10)
+    assert not alive, f"{timeout} should end the statement after 2 s: {seen}"
+    assert "error" in outcome, outcome
+    assert outcome["seconds"] < 2 + 5, outcome
+    assert seen.get(timeout), f"timeouts.py must set {timeout}: {seen}"
+
+
 def test_timeouts_snippet_recycles_below_the_middlebox_limit(
     database_url, middlebox, monkeypatch, engines
 ):
@@ -450,6 +513,30 @@ def test_asyncmy_read_timeout_bounds_pre_ping_on_a_silent_drop(database_url, mid
         first_id, second_id, seconds = result
         assert second_id != first_id  # the ping gave up and pre-ping replaced the connection
         assert 2 <= seconds < 2 + 5, seconds
+
+
+@pytest.mark.parametrize(
+    ("name", "driver"), [("asyncmy_timeouts.py", "asyncmy"), ("aiomysql_timeout.py", "aiomysql")]
+)
+def test_async_pre_ping_recovers_after_middlebox_close(
+    database_url, middlebox, name, driver, engines
+):
+    """The asyncio snippets' pre-ping, with no timeout needed: a FIN or RST is noticed at once."""
+    url = with_driver(through(middlebox, database_url), driver)
+    engine = engines.snippet_engine(snippet(name), url)
+
+    async def scenario():
+        try:
+            first_id = await async_connection_id(engine)
+            middlebox.close_all()
+            async with asyncio.timeout(10):  # only so that a failure cannot hang the suite
+                return first_id, await async_connection_id(engine)
+        finally:
+            await engine.dispose()
+
+    if result := run_with_async_pre_ping(scenario):
+        first_id, second_id = result
+        assert second_id != first_id  # pre-ping found it closed and replaced it
 
 
 def test_aiomysql_pre_ping_hangs_on_a_silent_drop(database_url, middlebox, engines):
