@@ -69,10 +69,11 @@ def add_to_nav(clone: Path, printed: str) -> None:
     """Add the two lines the scaffold printed to the clone's mkdocs.yml, as a contributor
     would: first under nav:, and under nav_translations:, indented like their neighbours."""
     lines = printed.splitlines()
-    entry = lines[lines.index(next(x for x in lines if x.endswith("under nav:"))) + 1].strip()
-    translation = lines[
-        lines.index(next(x for x in lines if x.endswith("of the en language:"))) + 1
-    ].strip()
+
+    def line_after(end: str) -> str:
+        return lines[next(i for i, line in enumerate(lines) if line.endswith(end)) + 1].strip()
+
+    entry, translation = line_after("under nav:"), line_after("of the en language:")
     mkdocs_yml = clone / "mkdocs.yml"
     text = mkdocs_yml.read_text(encoding="utf-8")
     text = re.sub(r"^nav:\n(\s*)", lambda m: f"{m[0]}{entry}\n{m[1]}", text, count=1, flags=re.M)
