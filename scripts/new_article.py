@@ -1,4 +1,4 @@
-"""Start a new article: both language pages, a snippet, a test, and the nav entry.
+"""Start a new article: both language pages, a snippet and a test.
 
     python3 scripts/new_article.py too-many-connections \\
         --title-ja "Too many connections: 接続数の上限に達する" \\
@@ -10,7 +10,7 @@ Creates (SLUG is the page's file name, SLUG_ the same with underscores):
     snippets/SLUG_/example.py          a runnable snippet with a named section
     tests/test_SLUG_.py                a test that fails until you write its assertion
 
-and adds the page to nav (and its English title to nav_translations) in mkdocs.yml.
+and prints the two lines that add the page to mkdocs.yml (nav, nav_translations).
 Every place that still needs writing is marked TODO(new-article); the docs checks
 (tests/test_site.py) fail until none is left. Standard library only.
 """
@@ -28,7 +28,7 @@ MARKER = "TODO(new-article)"  # tests/test_site.py looks for it
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def page_ja(slug: str, folder: str, title: str) -> str:
+def page_ja(folder: str, title: str) -> str:
     return f"""\
 ---
 title: {json.dumps(title, ensure_ascii=False)}
@@ -102,8 +102,7 @@ description: "{MARKER}: translate the description of docs/{slug}.ja.md."
 """
 
 
-def snippet(folder: str) -> str:
-    return f"""\
+SNIPPET = f"""\
 # {MARKER}: replace this example with the code the page shows.
 # The page includes the lines between the two markers of the section "example",
 # and the tests run exactly that text: keep it runnable on its own.
@@ -119,12 +118,12 @@ with engine.connect() as conn:
 """
 
 
-def test_module(slug: str, folder: str) -> str:
+def test_module_text(slug: str, folder: str) -> str:
     return f'''\
 """The article docs/{slug}.{{ja,en}}.md, scenario by scenario.
 
 Snippets: snippets/{folder}/. Run each snippet exactly as the page shows it
-(support.run_script or support.load_snippet; pages.render gives the text of an output
+(runners.run_script or runners.load_snippet; pages.render gives the text of an output
 block), against the test database (the database_url fixture), and assert what the page
 claims: the failure without the fix, then the same steps with the fix.
 """
@@ -133,7 +132,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import run_script
+from runners import run_script
 
 PAGE = "{folder}"
 
@@ -150,50 +149,6 @@ def test_example_runs(database_url, tmp_path):
         f"what it really did. It printed:\\n{{result.stdout}}"
     )
 '''
-
-
-def nav_lines(text: str, slug: str, title_ja: str, title_en: str) -> tuple[str, list[str]]:
-    """mkdocs.yml with the page added to nav and nav_translations, or what to add by hand."""
-    entry = f"  - {json.dumps(title_ja, ensure_ascii=False)}: {slug}.md"
-    lines = text.splitlines(keepends=True)
-
-    def block_end(start: int, indent: int) -> int:
-        """Index after the last line indented deeper than `indent` following `start`."""
-        end = start + 1
-        for i in range(start + 1, len(lines)):
-            stripped = lines[i].strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            if len(lines[i]) - len(lines[i].lstrip(" ")) <= indent:
-                break
-            end = i + 1
-        return end
-
-    nav = next((i for i, line in enumerate(lines) if line.rstrip() == "nav:"), None)
-    translations = next(
-        (i for i, line in enumerate(lines) if line.strip() == "nav_translations:"), None
-    )
-    if nav is None or translations is None:
-        indent = " " * 12
-        return text, [
-            "under nav: in mkdocs.yml:",
-            entry,
-            "under nav_translations: of the en language:",
-            f"{indent}{json.dumps(title_ja, ensure_ascii=False)}: {json.dumps(title_en)}",
-        ]
-    t_indent = len(lines[translations]) - len(lines[translations].lstrip(" "))
-    translation = (
-        f"{' ' * (t_indent + 2)}{json.dumps(title_ja, ensure_ascii=False)}: "
-        f"{json.dumps(title_en, ensure_ascii=False)}\n"
-    )
-    # Insert the later position first so the earlier index stays valid.
-    at = sorted(
-        [(block_end(nav, 0), entry + "\n"), (block_end(translations, t_indent), translation)],
-        reverse=True,
-    )
-    for index, line in at:
-        lines.insert(index, line)
-    return "".join(lines), []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,10 +175,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{name} is empty: give the page's title in that language")
     folder = slug.replace("-", "_")
     files = {
-        ROOT / "docs" / f"{slug}.ja.md": page_ja(slug, folder, title_ja),
+        ROOT / "docs" / f"{slug}.ja.md": page_ja(folder, title_ja),
         ROOT / "docs" / f"{slug}.en.md": page_en(slug, folder, title_en),
-        ROOT / "snippets" / folder / "example.py": snippet(folder),
-        ROOT / "tests" / f"test_{folder}.py": test_module(slug, folder),
+        ROOT / "snippets" / folder / "example.py": SNIPPET,
+        ROOT / "tests" / f"test_{folder}.py": test_module_text(slug, folder),
     }
     existing = [str(path.relative_to(ROOT)) for path in files if path.exists()]
     if existing:
@@ -232,31 +187,20 @@ def main(argv: list[str] | None = None) -> int:
             f"or edit the existing article"
         )
 
-    mkdocs_yml = ROOT / "mkdocs.yml"
-    updated, by_hand = nav_lines(mkdocs_yml.read_text(encoding="utf-8"), slug, title_ja, title_en)
     for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
         print(f"created {path.relative_to(ROOT)}")
-    if not by_hand:
-        mkdocs_yml.write_text(updated, encoding="utf-8")
-        print("added the page to nav and nav_translations in mkdocs.yml")
-
+    # JSON strings are YAML strings: a title with ": " in it needs the quotes.
+    ja, en = (json.dumps(title, ensure_ascii=False) for title in (title_ja, title_en))
     print(f"""
 Next:
-  1. Write docs/{slug}.ja.md and translate it into docs/{slug}.en.md
-     (each placeholder comment says what goes there; delete it when done).
-  2. Put each code block and each output you show in snippets/{folder}/,
-     and include it by named section.
-  3. In tests/test_{folder}.py, run each snippet and assert what the page says.
-  4. Add the article to the list in docs/index.ja.md and docs/index.en.md.
-  5. bash scripts/test.sh and bash scripts/lint.sh: each failure says what is left.""")
-    if by_hand:
-        print(
-            "\nmkdocs.yml has no nav: or nav_translations: to add to. Add by hand:", file=sys.stderr
-        )
-        print("\n".join(by_hand), file=sys.stderr)
-        return 1
+  1. Add the page to mkdocs.yml, under nav:
+       - {ja}: {slug}.md
+     and under nav_translations: of the en language:
+       {ja}: {en}
+  2. Run bash scripts/test.sh: it fails, and says what is left to write.
+  3. Add the article to the lists in docs/index.ja.md and docs/index.en.md.""")
     return 0
 
 
