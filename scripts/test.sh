@@ -23,6 +23,7 @@ MSG
     exit 1
 fi
 
-pip_install '.[test]'
+# With nox (the nox extra): .venv/bin/nox -s tests-sqlalchemy-1.4 runs this suite on SQLAlchemy 1.4.
+pip_install '.[test,nox]'
 export NO_MKDOCS_2_WARNING=1
 exec .venv/bin/python -m pytest "$@"
