@@ -5,6 +5,7 @@
 #   all Markdown                              markdownlint-cli2
 #   Japanese pages (*.ja.md)                  textlint, preset-ja-technical-writing
 #   .github/ (workflows, dependabot)          actionlint, zizmor
+#   constraints.txt against pyproject.toml    bash scripts/lock.sh --check (may ask PyPI)
 # The hooks are defined in .pre-commit-config.yaml and configured in pyproject.toml
 # ([tool.ruff]), .markdownlint-cli2.yaml and .textlintrc.yml.
 # First installs the tools: Python ones into .venv (constraints.txt), Node ones into
