@@ -5,6 +5,7 @@
 #   all Markdown                              markdownlint-cli2
 #   Japanese pages (*.ja.md)                  textlint, preset-ja-technical-writing
 #   .github/ (workflows, dependabot)          actionlint, zizmor
+#   constraints.txt against pyproject.toml    bash scripts/lock.sh --check (may ask PyPI)
 # The hooks are defined in .pre-commit-config.yaml and configured in pyproject.toml
 # ([tool.ruff]), .markdownlint-cli2.yaml and .textlintrc.yml.
 # First installs the tools: Python ones into .venv (constraints.txt), Node ones into
@@ -14,9 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 
-if ! command -v npm >/dev/null; then
-    echo "error: npm not found. The Markdown and Japanese linters need Node.js 20 or newer:" >&2
-    echo "    Debian/Ubuntu: sudo apt-get install nodejs npm    (or https://nodejs.org/)" >&2
+# The Markdown and Japanese linters need Node.js 20 or newer (markdownlint-cli2), and npm.
+node_20() { node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)'; }
+if ! command -v npm >/dev/null || ! node_20; then
+    echo "error: the Markdown and Japanese linters need Node.js 20 or newer and npm; found: node" \
+        "$(node --version 2>/dev/null || echo none), npm $(npm --version 2>/dev/null || echo none)" >&2
+    echo "    Debian 13: bash scripts/system_packages.sh --install node" >&2
+    echo "    Debian 12, Ubuntu 24.04 (their nodejs is 18), others: https://nodejs.org/" >&2
     exit 1
 fi
 if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then

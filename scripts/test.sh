@@ -15,14 +15,15 @@ if ! .venv/bin/python -c 'import MySQLdb' 2>/dev/null && ! have_client_headers; 
     cat >&2 <<'MSG'
 error: cannot build mysqlclient, the MySQL driver the snippets use: it needs pkg-config
 and the MySQL or MariaDB client headers. Install them, then run this again:
-    Debian/Ubuntu:  sudo apt-get install pkg-config libmariadb-dev
-                    (or default-libmysqlclient-dev instead of libmariadb-dev)
+    Debian/Ubuntu:  bash scripts/system_packages.sh --install build
+                    (pkg-config libmariadb-dev; --client=mysql for libmysqlclient-dev)
     Fedora/RHEL:    sudo dnf install pkgconf-pkg-config mariadb-connector-c-devel
     macOS:          brew install pkg-config mysql-client
 MSG
     exit 1
 fi
 
-pip_install '.[test]'
+# With nox (the nox extra): .venv/bin/nox -s tests-sqlalchemy-1.4 runs this suite on SQLAlchemy 1.4.
+pip_install '.[test,nox]'
 export NO_MKDOCS_2_WARNING=1
 exec .venv/bin/python -m pytest "$@"
