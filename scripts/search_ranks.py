@@ -1,4 +1,4 @@
-"""Print where each search query of tests/test_browser.py ranks, as a Markdown table.
+"""Print where each search query of tests/search_queries.py ranks, as a Markdown table.
 
 Builds the site into a temporary directory, serves it on 127.0.0.1 and types every
 query into the search box in headless Chromium, from / and from /en/. "rank" counts
@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from browser import search, site_in_browser
 from pages import root
-from test_browser import in_language, search_cases
+from search_queries import in_language, search_cases
 
 
 def rank(paths: list[str], wanted: list[str]) -> str:
@@ -34,7 +34,7 @@ def main() -> int:
         print("| query | from | expected | rank | overall |")
         print("|---|---|---|---|---|")
         for case in search_cases():
-            query, want, lang, from_lang = case.values
+            query, want, lang, from_lang = case
             if from_lang not in opened:
                 opened[from_lang] = browser.new_page()
                 opened[from_lang].goto(url + root(from_lang))
