@@ -1,6 +1,7 @@
-"""The built site in a real browser: a local web server and headless Chromium.
+"""The built site in a real browser: the build, a local web server and headless Chromium.
 
-Used by tests/test_browser.py and scripts/search_ranks.py. Chromium is Debian's
+One way to build the site and one way to start Chromium, for conftest.py's fixtures
+(built_site, browser) and for the scripts (site_in_browser). Chromium is Debian's
 (``apt-get install chromium``), driven by Playwright for Python; Playwright's own
 browser downloads are not used.
 """
@@ -35,6 +36,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parent.parent  # the repository
 
 NO_CHROMIUM = f"""\
 The browser tests need Chromium at {CHROMIUM}. Install it:
@@ -95,6 +97,35 @@ def serve(site: Path) -> Iterator[str]:
         thread.join()
 
 
+class BuildFailed(Exception):
+    """`mkdocs build --strict` failed or printed a warning; the message holds its log."""
+
+
+def build_site(dest: Path) -> Path:
+    """Build the site into `dest` with `mkdocs build --strict`, as CI does; returns `dest`.
+
+    Strict mode fails on warnings it knows of; any other WARNING line fails here too."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(dest)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # material's end-of-life banner
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise BuildFailed(f"mkdocs build --strict failed:\n{log}")
+    if warnings := [line for line in log.splitlines() if "WARNING" in line]:
+        raise BuildFailed("mkdocs build printed warnings:\n" + "\n".join(warnings))
+    return dest
+
+
+def launch_chromium(playwright):
+    """Headless Chromium (Debian's, or CHROMIUM_EXECUTABLE) from a Playwright instance."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
 @contextlib.contextmanager
 def site_in_browser() -> Iterator[tuple[str, object]]:
     """For the scripts: the site built into a temporary directory, served on 127.0.0.1,
@@ -103,16 +134,13 @@ def site_in_browser() -> Iterator[tuple[str, object]]:
 
     if why := missing_browser():
         sys.exit(why)
-    root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as site:
-        subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
-            cwd=root,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-            check=True,
-        )
+        try:
+            build_site(Path(site))
+        except BuildFailed as failure:
+            sys.exit(str(failure))
         with serve(Path(site)) as url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            browser = launch_chromium(playwright)
             try:
                 yield url, browser
             finally:

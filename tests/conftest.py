@@ -26,7 +26,6 @@ import secrets
 import shutil
 import socket
 import subprocess
-import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,8 +38,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
 
-from browser import CHROMIUM, CHROMIUM_ARGS, missing_browser, serve
-from pages import ROOT
+from browser import BuildFailed, build_site, launch_chromium, missing_browser, serve
 
 URL_VARIABLE = "DATABASE_URL"
 
@@ -276,20 +274,10 @@ def _stop_for_good(proc) -> None:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The site built once per run with `mkdocs build --strict`, in a temporary directory."""
-    site = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # material's end-of-life banner
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{log}"
-    warnings = [line for line in log.splitlines() if "WARNING" in line]
-    assert not warnings, "mkdocs build printed warnings:\n" + "\n".join(warnings)
-    return site
+    try:
+        return build_site(tmp_path_factory.mktemp("site"))
+    except BuildFailed as failure:
+        pytest.fail(str(failure), pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -307,6 +295,6 @@ def browser():
     if why := missing_browser():
         pytest.fail(why, pytrace=False)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
