@@ -20,7 +20,7 @@ from pages import languages, page_path
 
 # On the worker of the docs checks (test_site.py), which has built the site already and
 # has little else to do; the search tests (test_browser.py) keep theirs to themselves.
-pytestmark = pytest.mark.xdist_group("site")
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("site")]
 
 # The article, in both languages and both schemes: it shows every kind of block and
 # text the site has except ini code (causes) and long tables (error-messages). axe takes

@@ -27,7 +27,7 @@ TOP = 2
 
 # One pytest-xdist worker runs this module: the browser starts once, not once per
 # worker. test_site.py runs beside it on another worker (each builds the site, ~3 s).
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def test_this_module_runs_on_one_worker(request):
