@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from accessibility_checks import ALL_PAGES, OPTIONS, SCHEMES, check
 from browser import site_in_browser
-from test_accessibility import ALL_PAGES, OPTIONS, SCHEMES, check
 
 
 def main() -> int:

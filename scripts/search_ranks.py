@@ -1,7 +1,8 @@
-"""Print where each search query of tests/test_browser.py ranks, as a Markdown table.
+"""Print where each search query of tests/search_queries.py ranks, as a Markdown table.
 
-Builds the site into a temporary directory, serves it on 127.0.0.1 and types every
-query into the search box in headless Chromium, from / and from /en/. "rank" counts
+Builds the site into a temporary directory, serves it on 127.0.0.1 and asks Material's
+search worker every query in headless Chromium, from / and from /en/, as the tests do
+(browser.ask_search_worker: the pages the search box would list). "rank" counts
 the results in the expected page's language (what the tests assert: first or second)
 and gives the best-placed of the expected pages,
 "overall" counts every result in the mixed-language list ("-": not found).
@@ -17,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from browser import search, site_in_browser
-from pages import root
-from test_browser import in_language, search_cases
+from browser import ask_search_worker, site_in_browser
+from pages import languages, root
+from search_queries import QUERIES, in_language, search_cases
 
 
 def rank(paths: list[str], wanted: list[str]) -> str:
@@ -29,21 +30,24 @@ def rank(paths: list[str], wanted: list[str]) -> str:
 
 
 def main() -> int:
+    texts = [query.text for query in QUERIES]
     with site_in_browser() as (url, browser):
-        opened = {}
-        print("| query | from | expected | rank | overall |")
-        print("|---|---|---|---|---|")
-        for case in search_cases():
-            query, want, lang, from_lang = case.values
-            if from_lang not in opened:
-                opened[from_lang] = browser.new_page()
-                opened[from_lang].goto(url + root(from_lang))
-            results = search(opened[from_lang], query)
-            text = query.replace("|", "\\|")
-            print(
-                f"| `{text}` | {root(from_lang)} | {' or '.join(want)} "
-                f"| {rank(in_language(results, lang), want)} | {rank(results, want)} |"
-            )
+        answers = {}
+        for lang in languages():
+            page = browser.new_page()
+            page.goto(url + root(lang))
+            found = ask_search_worker(page, texts)
+            answers |= {(lang, text): paths for text, paths in zip(texts, found, strict=True)}
+            page.close()
+    print("| query | from | expected | rank | overall |")
+    print("|---|---|---|---|---|")
+    for query, want, lang, from_lang in search_cases():
+        results = answers[from_lang, query]
+        text = query.replace("|", "\\|")
+        print(
+            f"| `{text}` | {root(from_lang)} | {' or '.join(want)} "
+            f"| {rank(in_language(results, lang), want)} | {rank(results, want)} |"
+        )
     return 0
 
 

@@ -1,6 +1,7 @@
-"""The built site in a real browser: a local web server and headless Chromium.
+"""The built site in a real browser: the build, a local web server and headless Chromium.
 
-Used by tests/test_browser.py and scripts/search_ranks.py. Chromium is Debian's
+One way to build the site and one way to start Chromium, for conftest.py's fixtures
+(built_site, browser) and for the scripts (site_in_browser). Chromium is Debian's
 (``apt-get install chromium``), driven by Playwright for Python; Playwright's own
 browser downloads are not used.
 """
@@ -35,6 +36,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parent.parent  # the repository
 
 NO_CHROMIUM = f"""\
 The browser tests need Chromium at {CHROMIUM}. Install it:
@@ -95,6 +97,35 @@ def serve(site: Path) -> Iterator[str]:
         thread.join()
 
 
+class BuildFailed(Exception):
+    """`mkdocs build --strict` failed or printed a warning; the message holds its log."""
+
+
+def build_site(dest: Path) -> Path:
+    """Build the site into `dest` with `mkdocs build --strict`, as CI does; returns `dest`.
+
+    Strict mode fails on warnings it knows of; any other WARNING line fails here too."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(dest)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # material's end-of-life banner
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise BuildFailed(f"mkdocs build --strict failed:\n{log}")
+    if warnings := [line for line in log.splitlines() if "WARNING" in line]:
+        raise BuildFailed("mkdocs build printed warnings:\n" + "\n".join(warnings))
+    return dest
+
+
+def launch_chromium(playwright):
+    """Headless Chromium (Debian's, or CHROMIUM_EXECUTABLE) from a Playwright instance."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
 @contextlib.contextmanager
 def site_in_browser() -> Iterator[tuple[str, object]]:
     """For the scripts: the site built into a temporary directory, served on 127.0.0.1,
@@ -103,16 +134,13 @@ def site_in_browser() -> Iterator[tuple[str, object]]:
 
     if why := missing_browser():
         sys.exit(why)
-    root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as site:
-        subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
-            cwd=root,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-            check=True,
-        )
+        try:
+            build_site(Path(site))
+        except BuildFailed as failure:
+            sys.exit(str(failure))
         with serve(Path(site)) as url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            browser = launch_chromium(playwright)
             try:
                 yield url, browser
             finally:
@@ -143,6 +171,87 @@ class PageLog:
         url = urlparse(request.url)
         if url.scheme in {"http", "https", "ws", "wss"} and url.hostname != HOST:
             self.foreign_requests.append(request.url)
+
+
+# --- Material's search -----------------------------------------------------------------
+
+# The messages between Material's page script and its search worker
+# (src/templates/assets/javascripts/integrations/search/worker/message: a const enum).
+SETUP, READY, QUERY, RESULT = range(4)
+# The result list shows its first 10 pages at once and 4 more each time the reader scrolls
+# to its end (components/search/result); search() reads what is shown.
+SHOWN = 10
+
+# Material's search without its search box: the steps of its page script, in the page.
+# Config, index URL and SETUP message: assets/javascripts/_/index.ts, bundle.ts
+# (fetchSearchIndex), integrations/search/worker/_ (setupSearchWorker). The query: the box
+# sends its value as is (components/search/query: an <input> drops line breaks); the worker
+# transforms and segments it (integrations/search/query).
+# The result list (templates/search, renderSearchResultItem): one item per page, in the
+# worker's order, none dropped (a score threshold only folds a page's sections); the item's
+# first link is the page's article, the group's first document without a #.
+_ASK_THE_WORKER = """
+async ({ queries, timeout, type }) => {
+  const config = JSON.parse(document.querySelector("#__config").textContent)
+  const base = `${new URL(config.base, location.href)}`
+  const response = await fetch(new URL("search/search_index.json", base))
+  if (!response.ok) throw new Error(`search_index.json: HTTP ${response.status}`)
+  const index = await response.json()
+
+  const worker = new Worker(config.search)
+  const answer = () => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer in ${timeout} ms`)), timeout)
+    worker.onmessage = event => { clearTimeout(timer); resolve(event.data) }
+    worker.onerror = event => {
+      clearTimeout(timer)
+      reject(new Error(event.message || `search worker ${config.search} failed`))
+    }
+  })
+  const ask = async (message, expected) => {
+    const answered = answer()
+    worker.postMessage(message)
+    const reply = await answered
+    if (reply.type !== expected) throw new Error(`search worker replied ${reply.type}`)
+    return reply
+  }
+  const box = document.createElement("input")  // the value as the box holds it
+  const value = query => { box.value = query; return box.value }
+  const page = group => {
+    const docs = [...group]
+    const parent = docs.findIndex(doc => !`${new URL(doc.location, base)}`.includes("#"))
+    const [article] = docs.splice(parent, 1)
+    return new URL(article.location, base).pathname
+  }
+
+  try {
+    const options = { suggest: config.features.includes("search.suggest") }
+    const setup = { config: index.config, docs: index.docs, options }
+    await ask({ type: type.SETUP, data: setup }, type.READY)
+    const results = []
+    for (const query of queries) {
+      const { data } = await ask({ type: type.QUERY, data: value(query) }, type.RESULT)
+      results.push(data.items.map(page))
+    }
+    return results
+  } finally {
+    worker.terminate()
+  }
+}
+"""
+
+
+def ask_search_worker(page, queries: list[str], timeout_ms: int = 30_000) -> list[list[str]]:
+    """For each query, the result pages' paths in order, as the search box would show them.
+
+    Material's own search worker, started in `page` as Material starts it and fed the same
+    search_index.json: what typing gets, without typing each query and waiting for the list
+    to render. `timeout_ms`: for each answer of the worker.
+    """
+    types = {"SETUP": SETUP, "READY": READY, "QUERY": QUERY, "RESULT": RESULT}
+    answers = page.evaluate(
+        _ASK_THE_WORKER, {"queries": queries, "timeout": timeout_ms, "type": types}
+    )
+    return [paths[:SHOWN] for paths in answers]
 
 
 # --- Material's search box -----------------------------------------------------------

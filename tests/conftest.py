@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,9 +22,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from browser import CHROMIUM, CHROMIUM_ARGS, missing_browser, serve
+from browser import BuildFailed, build_site, launch_chromium, missing_browser, serve
 from disconnects import IdleTimeout
-from pages import ROOT
 from runners import load_snippet
 from servers import (
     LOCAL_SERVER,
@@ -183,20 +180,10 @@ def idle_timeout() -> IdleTimeout:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The site built once per run with `mkdocs build --strict`, in a temporary directory."""
-    site = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # material's end-of-life banner
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{log}"
-    warnings = [line for line in log.splitlines() if "WARNING" in line]
-    assert not warnings, "mkdocs build printed warnings:\n" + "\n".join(warnings)
-    return site
+    try:
+        return build_site(tmp_path_factory.mktemp("site"))
+    except BuildFailed as failure:
+        pytest.fail(str(failure), pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +201,6 @@ def browser():
     if why := missing_browser():
         pytest.fail(why, pytrace=False)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()

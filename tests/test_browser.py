@@ -5,156 +5,29 @@ The site is built once (`mkdocs build --strict`, the `built_site` fixture), serv
 on 127.0.0.1 by a stdlib HTTP server, and opened in Debian's Chromium through
 Playwright. One browser serves the whole module.
 
-Search: each query below is typed into the real search box, from the Japanese root
-(/) and from the English root (/en/), and the expected page (or, for a fragment that
-several pages show, one of them) must be among the top results. mkdocs-static-i18n
-puts both languages in one search index, so the result list mixes Japanese and English pages. An error text or a setting should bring up the
-page in the language the reader is browsing; a Japanese or English phrase, the page
-in that language. The rank counts the results in that language, and "top" means
-first or second of them. Many queries fail with Material's default search settings:
-see `plugins: search:` in mkdocs.yml.
+Search: each query of search_queries.py, from the Japanese root (/) and from the English
+root (/en/), must bring up the expected page (or, for a fragment that several pages show,
+one of them) among the top results. The rank counts the results in the reader's language,
+and "top" means first or second of them. Many queries fail with Material's default search
+settings: see `plugins: search:` in mkdocs.yml. The queries go to Material's own search
+worker all at once (browser.ask_search_worker), not through the box: typing each one took
+most of this module's time. A few are typed into the box too, which must list exactly
+what the worker answers.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
 
-from browser import PageLog, search
-from pages import default_language, languages, page_path, pages, root
+from browser import PageLog, ask_search_worker, search
+from pages import languages, page_path, pages, root
+from search_queries import QUERIES, in_language, search_cases
 
 TOP = 2
 
 # One pytest-xdist worker runs this module: the browser starts once, not once per
 # worker. test_site.py runs beside it on another worker (each builds the site, ~3 s).
-pytestmark = pytest.mark.xdist_group("browser")
-
-ERRORS = "error-messages"
-ARTICLE = "mysql-server-has-gone-away"
-CAUSES = "causes"
-DRIVERS = "drivers"
-# An error text, a fragment of one or its code is shown on every page about that
-# error: the index, the article, the causes and the drivers page. Any of them is a
-# right landing page (each explains the error and links to its fix); lunr's scoring
-# decides which comes first. Texts only the index shows must bring up the index.
-ANY_ERROR_PAGE = (ERRORS, ARTICLE, CAUSES, DRIVERS)
-
-
-class Query(NamedTuple):
-    text: str  # what the reader types or pastes, from / and from /en/
-    page: str | tuple[str, ...]  # the page (or one of the pages) that must come up
-    lang: str | None = None  # its language; None: the language of the root typed from
-
-    @property
-    def pages(self) -> tuple[str, ...]:
-        return self.page if isinstance(self.page, tuple) else (self.page,)
-
-
-QUERIES = [
-    # A driver's whole error line, pasted as printed.
-    Query(
-        "sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'MySQL server has gone away')",
-        ANY_ERROR_PAGE,
-    ),
-    Query("MySQLdb.OperationalError: (2006, 'Server has gone away')", ANY_ERROR_PAGE),
-    Query(
-        "MySQLdb.OperationalError: (2013, 'Lost connection to server during query')", ANY_ERROR_PAGE
-    ),
-    Query(
-        """pymysql.err.OperationalError: (2006, "MySQL server has gone away (ConnectionResetError(104, 'Connection reset by peer'))")""",
-        ANY_ERROR_PAGE,
-    ),
-    Query(
-        "sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query')",
-        ANY_ERROR_PAGE,
-    ),
-    Query(
-        "mysql.connector.errors.OperationalError: 2055: Lost connection to MySQL server at '127.0.0.1:3306', system error: Errno 32: Broken pipe",
-        ANY_ERROR_PAGE,
-    ),
-    Query(
-        "sqlalchemy.exc.InterfaceError: (mysql.connector.errors.InterfaceError) 2013: Lost connection to MySQL server during query",
-        ANY_ERROR_PAGE,
-    ),
-    Query(
-        "pymysql.err.OperationalError: (2013, 'Lost connection to MySQL server during query ([Errno 104] Connection reset by peer)')",
-        ANY_ERROR_PAGE,
-    ),
-    Query("asyncmy.errors.OperationalError: (2006, 'MySQL server has gone away')", ANY_ERROR_PAGE),
-    Query(
-        "(4031, 'The client was disconnected by the server because of inactivity. See wait_timeout and interactive_timeout for configuring this behavior.')",
-        ANY_ERROR_PAGE,
-    ),
-    Query("pymysql.err.InterfaceError: (0, '')", ERRORS),
-    # Fragments of an error.
-    Query("(2006,", ANY_ERROR_PAGE),
-    Query("(2013,", ANY_ERROR_PAGE),
-    Query("OperationalError", ANY_ERROR_PAGE),
-    Query("MySQL server has gone away", ARTICLE),
-    Query("Lost connection to MySQL server during query", ANY_ERROR_PAGE),
-    Query("Connection reset by peer", ANY_ERROR_PAGE),
-    Query("Broken pipe", ANY_ERROR_PAGE),
-    Query("Can't reconnect until invalid transaction is rolled back", ARTICLE),
-    # Error codes.
-    Query("2006", ANY_ERROR_PAGE),
-    Query("2013", ANY_ERROR_PAGE),
-    Query("2055", ANY_ERROR_PAGE),
-    Query("4031", ANY_ERROR_PAGE),
-    Query("e3q8", ARTICLE),
-    Query("CR_SERVER_GONE_ERROR", ERRORS),
-    # Settings and code.
-    Query("pool_pre_ping=True", ARTICLE),
-    Query("pool_pre_ping", ARTICLE),
-    Query("pool_recycle=3600", ARTICLE),
-    Query("wait_timeout", ARTICLE),
-    Query("interactive_timeout", ARTICLE),
-    Query("init_command", ARTICLE),
-    Query("create_engine(DATABASE_URL, pool_pre_ping=True)", ARTICLE),
-    # Japanese, as a reader types it: without spaces, and with.
-    Query("接続が切れる", ARTICLE, "ja"),
-    Query("接続 切れる", ARTICLE, "ja"),
-    Query("MySQLサーバー", ARTICLE, "ja"),
-    Query("MySQL サーバー", ARTICLE, "ja"),
-    Query("切断されます", (ARTICLE, CAUSES), "ja"),
-    Query("アイドル接続", ARTICLE, "ja"),
-    Query("アイドル 接続", ARTICLE, "ja"),
-    Query("接続プール", ARTICLE, "ja"),
-    Query("朝一番のリクエストだけが失敗する", ARTICLE, "ja"),
-    Query("生存確認", ARTICLE, "ja"),
-    Query("トランザクションをやり直す", ARTICLE, "ja"),
-    Query("エラーメッセージ一覧", ERRORS, "ja"),
-    Query("エラー メッセージ 一覧", ERRORS, "ja"),
-    Query("ドライバごとの文言", ERRORS, "ja"),
-    Query("非同期ドライバ", ERRORS, "ja"),
-    Query("クライアントライブラリ", ERRORS, "ja"),
-    # English phrases.
-    Query("pooled connections die while idle", ARTICLE, "en"),
-    Query("error messages by driver", ERRORS, "en"),
-    Query("what a dropped connection looks like", ERRORS, "en"),
-]
-
-
-def in_language(paths: list[str], lang: str) -> list[str]:
-    """The results a reader of `lang` looks at (the index holds both languages)."""
-    others = [root(other) for other in languages() if other != default_language()]
-    if lang == default_language():
-        return [p for p in paths if not any(p.startswith(o) for o in others)]
-    return [p for p in paths if p.startswith(root(lang))]
-
-
-def search_cases():
-    """(query, expected page path, language of the results to rank, root typed from)"""
-    for query in QUERIES:
-        for from_lang in languages():
-            lang = query.lang or from_lang
-            yield pytest.param(
-                query.text,
-                [page_path(name, lang) for name in query.pages],
-                lang,
-                from_lang,
-                id=f"{root(from_lang)} {query.text}",
-            )
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def test_this_module_runs_on_one_worker(request):
@@ -171,13 +44,22 @@ def test_this_module_runs_on_one_worker(request):
 
 
 @pytest.fixture(scope="module")
-def search_page(browser, site_url):
-    """One open page per language root, reused by every query typed from it."""
+def reader(browser):
+    """One browser profile for the module, as one reader's: each test opens its own tab.
+    A fresh profile per test (browser.new_page()) costs Chromium about a second of CPU."""
+    context = browser.new_context()
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def search_page(reader, site_url):
+    """One open page per language root, reused by every query asked from it."""
     opened = {}
 
     def open_root(lang: str):
         if lang not in opened:
-            page = browser.new_page()
+            page = reader.new_page()
             page.goto(site_url + root(lang))
             opened[lang] = page
         return opened[lang]
@@ -187,14 +69,62 @@ def search_page(browser, site_url):
         page.close()
 
 
+@pytest.fixture(scope="module")
+def answers(search_page) -> dict[tuple[str, str], list[str]]:
+    """Every query's result pages from each language root, (root's language, query) ->
+    paths: Material's search worker answers them all in about a second."""
+    texts = [query.text for query in QUERIES]
+    return {
+        (lang, text): paths
+        for lang in languages()
+        for text, paths in zip(texts, ask_search_worker(search_page(lang), texts), strict=True)
+    }
+
+
+@pytest.fixture(scope="module")
+def typed(search_page):
+    """The result pages of a query typed into the search box of a language root; each
+    query is typed once, for the tests below that read it."""
+    shown = {}
+
+    def type_in(query: str, from_lang: str) -> list[str]:
+        if (from_lang, query) not in shown:
+            shown[from_lang, query] = search(search_page(from_lang), query)
+        return shown[from_lang, query]
+
+    return type_in
+
+
 @pytest.fixture
-def page(browser):
-    page = browser.new_page()
+def page(reader):
+    page = reader.new_page()
     yield page
     page.close()
 
 
 # --- Search ------------------------------------------------------------------------
+
+# Typed into the search box for real, from both roots: a pasted error line, a setting with
+# its value, Japanese without spaces and with, an English phrase.
+TYPED = [
+    "sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'MySQL server has gone away')",
+    "pool_pre_ping=True",
+    "接続が切れる",
+    "MySQL サーバー",
+    "error messages by driver",
+]
+CASES = [pytest.param(*case, id=case.id) for case in search_cases()]
+TYPED_CASES = [pytest.param(*case, id=case.id) for case in search_cases() if case.query in TYPED]
+CASE_ARGS = ("query", "expected", "lang", "from_lang")
+
+
+def assert_finds(results, query, expected, lang, from_lang):
+    ranked = in_language(results, lang)
+    assert set(expected) & set(ranked[:TOP]), (
+        f"Searching {query!r} from {root(from_lang)}: expected one of {expected} among the first "
+        f"{TOP} {lang} results, got {ranked} (all results: {results}). Check "
+        f"`plugins: search:` in mkdocs.yml (separator, pipeline)."
+    )
 
 
 def test_the_query_list_covers_what_readers_type():
@@ -204,17 +134,31 @@ def test_the_query_list_covers_what_readers_type():
     for query in QUERIES:
         for name in query.pages:
             assert name in pages(), f"{query.text!r} expects a page that does not exist: {name}"
+    assert len(TYPED_CASES) == len(TYPED) * len(languages()), "a TYPED query is not in QUERIES"
 
 
-@pytest.mark.parametrize(("query", "expected", "lang", "from_lang"), list(search_cases()))
-def test_search_finds_the_page(search_page, query, expected, lang, from_lang):
-    results = search(search_page(from_lang), query)
-    ranked = in_language(results, lang)
-    assert set(expected) & set(ranked[:TOP]), (
-        f"Searching {query!r} from {root(from_lang)}: expected one of {expected} among the first "
-        f"{TOP} {lang} results, got {ranked} (all results: {results}). Check "
-        f"`plugins: search:` in mkdocs.yml (separator, pipeline)."
-    )
+@pytest.mark.parametrize(CASE_ARGS, CASES)
+def test_search_finds_the_page(answers, query, expected, lang, from_lang):
+    assert_finds(answers[from_lang, query], query, expected, lang, from_lang)
+
+
+@pytest.mark.parametrize(CASE_ARGS, TYPED_CASES)
+def test_typing_into_the_search_box_finds_the_page(typed, query, expected, lang, from_lang):
+    assert_finds(typed(query, from_lang), query, expected, lang, from_lang)
+
+
+@pytest.mark.parametrize(
+    ("query", "from_lang"),
+    [
+        pytest.param(case.query, case.from_lang, id=case.id)
+        for case in search_cases()
+        if case.query in TYPED
+    ],
+)
+def test_the_search_box_shows_what_the_worker_answers(typed, answers, query, from_lang):
+    """What test_search_finds_the_page ranks is what a reader sees: the same pages, in
+    the same order."""
+    assert typed(query, from_lang) == answers[from_lang, query]
 
 
 # --- Language switcher -------------------------------------------------------------
