@@ -18,7 +18,7 @@ Usage (from the repository root; the test suite's dependencies installed in .ven
 
     .venv/bin/python scripts/mutation.py --snippet snippets/causes/timeouts.py
     .venv/bin/python scripts/mutation.py --list                 # the edits and their tests
-    .venv/bin/python scripts/mutation.py                        # every edit (about 15 min)
+    .venv/bin/python scripts/mutation.py                        # every edit (12 min on 2 cores)
     .venv/bin/python scripts/mutation.py -k recycle --jobs 2    # edits whose id or text match
 
 When you change a snippet, run it for that snippet. If an edit's `old` text no longer
@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures
+import contextlib
 import getpass
 import importlib
 import os
@@ -72,8 +73,8 @@ NOT_CODE = {".txt"}
 # Printed by tests/conftest.py when the run has no server: the run is broken, not failing.
 NO_SERVER_SIGNS = ("No MySQL-protocol server for the tests", "Cannot connect to ")
 
-# The pytest processes running now: each in a session of its own (so that a timeout can
-# stop it with its children), so a Ctrl-C is passed on to them by interrupt_runs().
+# The pytest processes running now. Each runs in a session of its own (so that a timeout
+# can stop it with its children), so a Ctrl-C does not reach them: run_all passes it on.
 RUNNING: set[subprocess.Popen] = set()
 
 sys.path.insert(0, str(TESTS))  # the suite's helpers (runners.py, servers.py, ...)
@@ -362,14 +363,11 @@ def run_tests(
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        # SIGINT first: pytest then tears its fixtures down, its own servers included.
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            output, _ = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
+        output = stop(process)
         return Run("broken", f"timed out after {timeout:.0f} s", output=output, seconds=timeout)
+    except KeyboardInterrupt:  # in the main thread (the baseline)
+        stop(process)
+        raise
     finally:
         RUNNING.discard(process)
     seconds = time.monotonic() - started
@@ -389,6 +387,19 @@ def run_tests(
     return Run("broken", f"{summary} ({why})", output=output, seconds=seconds)
 
 
+def stop(process: subprocess.Popen) -> str:
+    """Stop a pytest run: SIGINT first, so that pytest tears its fixtures down (the servers
+    it started included); SIGKILL if it has not ended a minute later. Returns its output."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
+    try:
+        return process.communicate(timeout=60)[0]
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return process.communicate()[0]
+
+
 def _junit(report: Path) -> tuple[list[str], list[str]]:
     """From pytest's JUnit XML: "test: message" of each failed test, and of each error."""
     if not report.is_file():
@@ -397,8 +408,11 @@ def _junit(report: Path) -> tuple[list[str], list[str]]:
     for case in ET.parse(report).getroot().iter("testcase"):
         for tag, found in (("failure", failures), ("error", errors)):
             for element in case.findall(tag):
-                message = (element.get("message") or "").strip().splitlines()
-                found.append(f"{case.get('name')}: {message[0] if message else tag}")
+                lines = [line.strip() for line in (element.get("message") or "").splitlines()]
+                lines = [line for line in lines if line] or [tag]
+                # "AssertionError:" alone (an empty assertion message): the assertion follows.
+                first = " ".join(lines[:2]) if lines[0].endswith(":") else lines[0]
+                found.append(f"{case.get('name')}: {first}")
     return failures, errors
 
 
@@ -519,7 +533,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
         workdir = Path(tmp)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on the way out
+        # A SIGTERM (a CI job cancelled) stops the runs and the server as Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         server = SharedServer(workdir)
         try:
             print(f"Server: {server.where}", flush=True)
@@ -537,6 +552,9 @@ def main(argv: list[str] | None = None) -> int:
                     return 2
                 print(f"Baseline: {base.summary}", flush=True)
             results = run_all(edits, tests, workdir, server.url, args)
+        except KeyboardInterrupt:
+            print("Interrupted: the runs and the server are stopped.", file=sys.stderr)
+            return 130
         finally:
             server.stop()
 
@@ -567,7 +585,8 @@ def run_all(edits, tests, workdir: Path, database_url, args) -> list[Result]:
     except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
         for process in list(RUNNING):  # pytest tears its fixtures down on SIGINT
-            os.killpg(process.pid, signal.SIGINT)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGINT)
         pool.shutdown(wait=True)
         raise
     pool.shutdown()
@@ -584,7 +603,7 @@ def report(results: list[Result], seconds: float) -> None:
     counts = Counter(r.outcome for r in results)
     minutes, secs = divmod(round(seconds), 60)
     print(
-        f"\n{len(results)} edits: "
+        f"\n{len(results)} edit{'s' * (len(results) != 1)}: "
         + ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
         + f" in {minutes} min {secs} s"
     )
