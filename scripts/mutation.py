@@ -375,7 +375,9 @@ def run_tests(
     summary = lines[-1].strip("= ") if lines else f"no output (exit code {process.returncode})"
     if any(sign in output for sign in NO_SERVER_SIGNS):
         return Run("broken", "no usable server: " + summary, output=output, seconds=seconds)
-    failures, errors = _junit(report)
+    failures, errors, ran = _junit(report)
+    if process.returncode == 0 and not ran:
+        return Run("broken", f"no test ran ({summary})", output=output, seconds=seconds)
     if process.returncode == 0:
         return Run("passed", summary, output=output, seconds=seconds)
     if process.returncode == 1 and failures:
@@ -400,12 +402,14 @@ def stop(process: subprocess.Popen) -> str:
         return process.communicate()[0]
 
 
-def _junit(report: Path) -> tuple[list[str], list[str]]:
-    """From pytest's JUnit XML: "test: message" of each failed test, and of each error."""
+def _junit(report: Path) -> tuple[list[str], list[str], int]:
+    """From pytest's JUnit XML: "test: message" of each failed test and of each error, and
+    how many tests ran (not skipped)."""
     if not report.is_file():
-        return [], []
-    failures, errors = [], []
+        return [], [], 0
+    failures, errors, ran = [], [], 0
     for case in ET.parse(report).getroot().iter("testcase"):
+        ran += case.find("skipped") is None
         for tag, found in (("failure", failures), ("error", errors)):
             for element in case.findall(tag):
                 lines = [line.strip() for line in (element.get("message") or "").splitlines()]
@@ -413,7 +417,7 @@ def _junit(report: Path) -> tuple[list[str], list[str]]:
                 # "AssertionError:" alone (an empty assertion message): the assertion follows.
                 first = " ".join(lines[:2]) if lines[0].endswith(":") else lines[0]
                 found.append(f"{case.get('name')}: {first}")
-    return failures, errors
+    return failures, errors, ran
 
 
 # --- The check ----------------------------------------------------------------------------------
