@@ -185,7 +185,9 @@ def test_raised_max_allowed_packet_is_above_every_default_the_page_names():
     wanted = raised_limit()
     config = configparser.ConfigParser()
     config.read_string(render(snippet("my.cnf")))
-    size = config["mysqld"]["max_allowed_packet"]
+    # The server reads max-allowed-packet and max_allowed_packet alike.
+    options = {name.replace("-", "_"): value for name, value in config["mysqld"].items()}
+    size = options["max_allowed_packet"]
     assert int(size.rstrip("M")) * 1024 * 1024 == wanted, "my.cnf and SET GLOBAL must agree"
     for lang in languages():
         page = (DOCS / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
@@ -668,6 +670,26 @@ def test_retry_runs_the_whole_unit_of_work_again(database_url, engines, idle_tim
     with engine.connect() as conn:
         balances = dict(conn.execute(text("SELECT id, balance FROM accounts")).all())
     assert balances == {1: 90, 2: 10}, "applied exactly once"
+
+
+def test_retry_gives_up_after_the_last_attempt(database_url, admin_engine, engines):
+    """A connection lost on every attempt: the last error reaches the caller, after
+    exactly as many attempts as the snippet allows."""
+    namespace = engines.load_snippet(snippet("retry.py"), database_url)
+    run_in_transaction = namespace["run_in_transaction"]
+    allowed = default_argument(snippet("retry.py"), "run_in_transaction", "attempts")
+    attempts = []
+
+    def always_loses_its_connection(session: Session):
+        attempts.append(1)
+        own_id = session.execute(text("SELECT CONNECTION_ID()")).scalar_one()
+        kill(admin_engine, "CONNECTION", own_id)
+        session.execute(text("SELECT 1"))
+
+    with pytest.raises(DBAPIError) as caught:
+        run_in_transaction(always_loses_its_connection)
+    assert caught.value.connection_invalidated
+    assert len(attempts) == allowed > 1
 
 
 def test_retry_gives_up_on_other_errors(database_url, engines):
