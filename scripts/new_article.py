@@ -151,6 +151,22 @@ def test_example_runs(database_url, tmp_path):
 '''
 
 
+MUTATIONS = ROOT / "scripts" / "mutations.toml"
+
+
+def mutation_placeholder(folder: str) -> str:
+    """An entry for scripts/mutations.toml that scripts/mutation.py refuses until written."""
+    return f"""
+# --- {folder}/example.py (added by scripts/new_article.py) ---
+
+[[edit]]
+file = "{folder}/example.py"
+what = "{MARKER}: a careless edit of the snippet a reader could make, and the claim it breaks"
+old = "{MARKER}: the exact text in the snippet that the edit changes"
+new = "{MARKER}: the text after the careless edit"
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Start a new article in both languages, with a snippet and a test.",
@@ -191,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
         print(f"created {path.relative_to(ROOT)}")
+    with MUTATIONS.open("a", encoding="utf-8") as mutations:
+        mutations.write(mutation_placeholder(folder))
+    print(f"added a placeholder edit to {MUTATIONS.relative_to(ROOT)}")
     # JSON strings are YAML strings: a title with ": " in it needs the quotes.
     ja, en = (json.dumps(title, ensure_ascii=False) for title in (title_ja, title_en))
     print(f"""
@@ -200,7 +219,9 @@ Next:
      and under nav_translations: of the en language:
        {ja}: {en}
   2. Run bash scripts/test.sh: it fails, and says what is left to write.
-  3. Add the article to the lists in docs/index.ja.md and docs/index.en.md.""")
+  3. Add the article to the lists in docs/index.ja.md and docs/index.en.md.
+  4. Replace the placeholder in scripts/mutations.toml with careless edits of the snippet
+     the tests must catch, and run scripts/mutation.py --snippet for it.""")
     return 0
 
 

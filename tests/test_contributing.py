@@ -195,6 +195,22 @@ def test_scaffold_creates_the_article_and_prints_what_the_page_shows(clone, scaf
         assert (clone / path).is_file(), f"{path} was not created"
 
 
+def test_scaffold_adds_a_mutation_placeholder_that_fails_until_written(clone, scaffolded):
+    """scripts/mutation.py refuses the list while the new snippet's entry is the placeholder."""
+    result, _ = scaffolded
+    assert result.returncode == 0, result.stderr
+    listed = subprocess.run(
+        [sys.executable, "scripts/mutation.py", "--list"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listed.returncode == 2, listed.stdout + listed.stderr
+    assert f"{MODULE}/example.py" in listed.stderr
+    assert "is the placeholder scripts/new_article.py added" in listed.stderr
+
+
 def test_scaffold_refuses_bad_input_and_says_what_to_do(clone):
     bad_slug = new_article(clone, "Too_Many Connections", "--title-ja", "あ", "--title-en", "a")
     assert bad_slug.returncode == 2
