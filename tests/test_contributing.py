@@ -30,7 +30,7 @@ SLUG, MODULE = "too-many-connections", "too_many_connections"  # the page's exam
 DONE, DONE_MODULE = "finished-example", "finished_example"  # an article written to the end
 
 # One clone for the whole module, so its tests run on one pytest-xdist worker.
-pytestmark = pytest.mark.xdist_group("contributing")
+pytestmark = [pytest.mark.docs, pytest.mark.xdist_group("contributing")]
 
 
 def snippet(name: str) -> str:

@@ -38,7 +38,7 @@ from pages import (
 from runners import RUNNERS
 
 # On one pytest-xdist worker, so the site is built once for these checks.
-pytestmark = pytest.mark.xdist_group("site")
+pytestmark = [pytest.mark.docs, pytest.mark.xdist_group("site")]
 
 SECTION_RE = re.compile(r"-{1,}8<-{1,}\s+\[\s*start\s*:\s*([a-z][-_0-9a-z]*)\s*\]", re.I)
 PAGES = pages()
