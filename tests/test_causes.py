@@ -593,30 +593,30 @@ def test_aiomysql_asyncio_timeout_bounds_a_silent_drop(database_url, middlebox, 
 # The values the page recommends against a middlebox, as a reader copies them (the
 # scenarios above shorten the timeouts to seconds).
 
-TIMEOUT_SNIPPETS = ["timeouts.py", "asyncmy_timeouts.py", "aiomysql_timeout.py"]
 # The timeouts the page names for each: the driver's own, and asyncio.timeout()'s for aiomysql.
 NAMED_TIMEOUTS = {
-    "timeouts.py": {"connect_timeout": 10, "read_timeout": 30, "write_timeout": 30},
-    "asyncmy_timeouts.py": {"connect_timeout": 10, "read_timeout": 30},
-    "aiomysql_timeout.py": {"connect_timeout": 10},
+    snippet("timeouts.py"): {"connect_timeout": 10, "read_timeout": 30, "write_timeout": 30},
+    snippet("asyncmy_timeouts.py"): {"connect_timeout": 10, "read_timeout": 30},
+    snippet("aiomysql_timeout.py"): {"connect_timeout": 10},
 }
+TIMEOUT_SNIPPETS = list(NAMED_TIMEOUTS)
 AIOMYSQL_REQUEST_TIMEOUT = 30
 
 
-@pytest.mark.parametrize("name", TIMEOUT_SNIPPETS)
-def test_recommended_recycle_leaves_a_margin_below_the_load_balancer_limit(name):
-    assert_recycles_before(snippet(name), NLB_IDLE_TIMEOUT)
+@pytest.mark.parametrize("target", TIMEOUT_SNIPPETS)
+def test_recommended_recycle_leaves_a_margin_below_the_load_balancer_limit(target):
+    assert_recycles_before(target, NLB_IDLE_TIMEOUT)
 
 
-@pytest.mark.parametrize("name", TIMEOUT_SNIPPETS)
-def test_recommended_timeouts_are_the_ones_the_page_names(name):
-    options = engine_options(snippet(name))
-    assert options.get("pool_pre_ping") is True, f"{name}: pre-ping is half of the fix"
+@pytest.mark.parametrize("target", TIMEOUT_SNIPPETS)
+def test_recommended_timeouts_are_the_ones_the_page_names(target):
+    options = engine_options(target)
+    assert options.get("pool_pre_ping") is True, f"{target}: pre-ping is half of the fix"
     connect_args = options.get("connect_args", {})
-    for setting, seconds in NAMED_TIMEOUTS[name].items():
-        assert connect_args.get(setting) == seconds, (name, setting, connect_args)
-    if name == "aiomysql_timeout.py":
-        timeout = default_argument(snippet(name), "scalar", "timeout")
+    for setting, seconds in NAMED_TIMEOUTS[target].items():
+        assert connect_args.get(setting) == seconds, (target, setting, connect_args)
+    if target == snippet("aiomysql_timeout.py"):
+        timeout = default_argument(target, "scalar", "timeout")
         assert timeout == AIOMYSQL_REQUEST_TIMEOUT, timeout
 
 

@@ -299,11 +299,11 @@ def test_recycle_below_wait_timeout_replaces_the_connection(
         assert connection_id(conn) != first_id
 
 
-@pytest.mark.parametrize("name", ["recycle.py", "both.py"])
-def test_recommended_recycle_leaves_a_margin_below_wait_timeout(name):
+@pytest.mark.parametrize("target", [snippet("recycle.py"), snippet("both.py")])
+def test_recommended_recycle_leaves_a_margin_below_wait_timeout(target):
     """The value a reader copies, held to the page's rule (the scenario tests above move
     the pool's clock instead of waiting 8 hours)."""
-    assert_recycles_before(snippet(name), WAIT_TIMEOUT_DEFAULT)
+    assert_recycles_before(target, WAIT_TIMEOUT_DEFAULT)
 
 
 def test_page_names_the_limit_and_margin_the_rule_tests_use():
