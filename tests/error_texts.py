@@ -19,7 +19,8 @@ SECTIONS = {
     "libmariadb": f"{MESSAGES}:libmariadb",
     "libmysqlclient": f"{MESSAGES}:libmysqlclient",
     "pymysql": f"{MESSAGES}:pymysql",
-    "mysqlconnector": f"{MESSAGES}:mysql_connector",
+    "mysqlconnector": f"{MESSAGES}:mysql_connector",  # pure Python
+    "mysqlconnector_cext": f"{MESSAGES}:mysql_connector_cext",  # its C extension
     "aiomysql": f"{MESSAGES}:aiomysql",
     "asyncmy": f"{MESSAGES}:asyncmy",
 }
@@ -30,6 +31,9 @@ FAREWELL_4031 = f"{MESSAGES}:mysql_8_0_24"
 IDLE_DISCONNECT_CODES = {2006, 2013, 4031}  # ... that an idle timeout produces,
 LOST_CONNECTION_CODES = IDLE_DISCONNECT_CODES | {2055}  # ... with mysql-connector's too,
 KILLED_CODES = LOST_CONNECTION_CODES | {1927}  # ... and MariaDB's "connection was killed".
+# mysql-connector's C extension reports a connection closed while idle with no number
+# (errno -1, "MySQL Connection not available."); its dialect matches the message.
+NO_ERROR_NUMBER = -1
 
 
 def section_for(driver: str) -> str:

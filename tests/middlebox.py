@@ -9,6 +9,7 @@ loopback, in front of the test server, without touching the server.
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 import threading
@@ -159,3 +160,23 @@ class Middlebox:
                 dst.sendall(data)
             except OSError:
                 return
+
+
+def keepalive_by_connection(server_port: int) -> dict[int, bool]:
+    """SO_KEEPALIVE of each of this process's TCP connections to `server_port`, by the
+    connection's local port.
+
+    Read from the sockets themselves (duplicates of this process's descriptors), so it
+    shows what the driver, or the C library under it, really set.
+    """
+    found = {}
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            sock = socket.socket(fileno=os.dup(int(name)))
+        except OSError:  # not a socket (or already gone)
+            continue
+        with sock, suppress(OSError):
+            if sock.family == socket.AF_INET and sock.getpeername()[1] == server_port:
+                keepalive = sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
+                found[sock.getsockname()[1]] = bool(keepalive)
+    return found

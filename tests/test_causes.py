@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from clients import SQLALCHEMY_1_4, SYNC_DRIVERS, linked_client_library, with_driver
+from clients import ASYNC_PRE_PING_FAILS, SYNC_DRIVERS, linked_client_library, with_driver
 from disconnects import kill_once_running
 from error_texts import KILLED_CODES
 from middlebox import Middlebox
@@ -172,6 +172,21 @@ def test_oversized_packet_fails_even_with_a_fix(database_url, fix, engines):
         insert_blob(engine)
     # 1153: the server refused the packet, and it has closed the connection too.
     assert caught.value.orig.args[0] in {1153, 2006, 2013}, caught.value
+
+
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
+def test_oversized_packet_replaces_every_pooled_connection(database_url, driver, engines):
+    """The page: each failed try of an oversized statement counts as a disconnect, and
+    the pool discards all its connections, not only the one that sent it."""
+    engine = engines.create(with_driver(database_url, driver))
+    with engine.connect() as first, engine.connect() as second:  # two pooled connections
+        pooled = {connection_id(first), connection_id(second)}
+    with pytest.raises(OperationalError) as caught:
+        insert_blob(engine)
+    assert caught.value.connection_invalidated, caught.value
+    with engine.connect() as first, engine.connect() as second:
+        now = {connection_id(first), connection_id(second)}
+    assert not pooled & now, f"{driver}: connections kept after the failure: {pooled & now}"
 
 
 def raised_limit() -> int:
@@ -479,9 +494,10 @@ def test_timeouts_snippet_recycles_below_the_middlebox_limit(
 
 
 def run_with_async_pre_ping(scenario):
-    """asyncio.run(scenario()). On SQLAlchemy 1.4 async pre-ping fails first with a
-    TypeError (the drivers page's quirk): that is then what is asserted, and None returned."""
-    if SQLALCHEMY_1_4:
+    """asyncio.run(scenario()). Where async pre-ping fails first with a TypeError (the
+    drivers page's quirk: clients.async_pre_ping_fails), that is what is asserted, and None
+    returned."""
+    if ASYNC_PRE_PING_FAILS:
         with pytest.raises(TypeError, match="reconnect"):
             asyncio.run(scenario())
         return None

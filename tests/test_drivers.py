@@ -12,12 +12,14 @@ import time
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from clients import ASYNC_DRIVERS, SQLALCHEMY_1_4, SYNC_DRIVERS, client_of, with_driver
+from clients import ASYNC_DRIVERS, ASYNC_PRE_PING_FAILS, SYNC_DRIVERS, client_of, with_driver
 from error_texts import (
     LOST_CONNECTION_CODES,
+    NO_ERROR_NUMBER,
     SECTIONS,
     assert_4031_text_on_page,
     code_of,
@@ -25,6 +27,7 @@ from error_texts import (
     lines_shown,
     without_address,
 )
+from middlebox import keepalive_by_connection
 from pool import pool_sees_connections_aged
 from settings import WAIT_TIMEOUT_DEFAULT, assert_recycles_before
 
@@ -57,10 +60,15 @@ def test_idle_connection_fails_without_a_fix(
     idle_timeout.wait()
     with pytest.raises(OperationalError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    assert code_of(caught.value.orig) in LOST_CONNECTION_CODES
+    client = client_of(driver)
+    codes = LOST_CONNECTION_CODES | (
+        {NO_ERROR_NUMBER} if client == "mysqlconnector_cext" else set()
+    )
+    assert code_of(caught.value.orig) in codes
     assert_text_on_page(driver, caught.value.orig, server_sends_4031)
-    if driver == "mysqlconnector":
-        # The quirk the page describes: not flagged, though the pool still replaces it.
+    if client == "mysqlconnector":
+        # The quirk the page describes (pure Python only): not flagged, though the pool
+        # still replaces the connection.
         assert caught.value.connection_invalidated is False
     else:
         assert caught.value.connection_invalidated is True
@@ -92,6 +100,39 @@ def test_recycle_fixes_it(database_url, driver, monkeypatch, engines, idle_timeo
     pool_sees_connections_aged(monkeypatch, opened_at, global_timeout)  # as in the article
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def turns_on_keepalive(driver: str) -> bool:
+    """The causes page: every driver sets SO_KEEPALIVE on its connections except
+    mysql-connector's pure-Python implementation (its C extension's libmysqlclient does)."""
+    return client_of(driver) != "mysqlconnector"
+
+
+@pytest.mark.parametrize("driver", SYNC_DRIVERS + ASYNC_DRIVERS)
+def test_driver_turns_on_tcp_keepalive_or_not(database_url, driver, engines):
+    url = make_url(with_driver(database_url, driver))
+    if url.query.get("unix_socket") or not url.port:
+        pytest.skip("TCP keepalive needs a TCP connection to the server (host and port)")
+    before = keepalive_by_connection(url.port)  # the other connections this process has
+
+    async def opened_async():
+        engine = engines.create_async(url)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                return keepalive_by_connection(url.port)
+        finally:
+            await engine.dispose()
+
+    if driver in ASYNC_DRIVERS:
+        during = asyncio.run(opened_async())
+    else:
+        with engines.create(url).connect() as conn:
+            conn.execute(text("SELECT 1"))
+            during = keepalive_by_connection(url.port)
+    new = [on for port, on in during.items() if port not in before]
+    assert len(new) == 1, f"{driver}: expected one new connection to the server, found {new}"
+    assert new[0] == turns_on_keepalive(driver), (driver, new[0])
 
 
 # --- asyncio drivers through SQLAlchemy's asyncio extension -----------------------------
@@ -129,9 +170,10 @@ def test_async_pre_ping_fixes_it(database_url, driver, engines, idle_timeout):
     url = with_driver(database_url, driver)
     engine = engines.snippet_engine("drivers/async_pre_ping.py", url)
     idle_timeout.shorten(engine.sync_engine)
-    if SQLALCHEMY_1_4:
-        # SQLAlchemy < 2.0.50 sees PyMySQL >= 1.2's ping() signature and calls the async
-        # adapter's ping() with no argument, but the adapter requires `reconnect`.
+    if ASYNC_PRE_PING_FAILS:
+        # SQLAlchemy 1.4.50-1.4.54 and 2.0.23-2.0.49 see PyMySQL >= 1.2's ping() signature
+        # and call the async adapter's ping() with no argument; the adapter requires
+        # `reconnect` (clients.async_pre_ping_fails).
         with pytest.raises(TypeError, match="reconnect"):
             asyncio.run(use_then_reuse(engine, idle_timeout))
     else:

@@ -7,7 +7,10 @@ shortened to one second for the test's own connections only.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -381,6 +384,36 @@ def test_pool_log_names_a_recycled_connection(database_url, monkeypatch, caplog,
         re.fullmatch(r"Connection <.*> exceeded timeout; recycling", record.getMessage())
         for record in caplog.records
     ), caplog.text
+
+
+ECHO_POOL_BESIDE_BASIC_CONFIG = """\
+import logging, os, time
+from sqlalchemy import create_engine, text
+logging.basicConfig(level=logging.INFO)
+engine = create_engine(os.environ["DATABASE_URL"], pool_recycle=1, echo_pool=True)
+for _ in range(2):
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    time.sleep(1.5)
+"""
+
+
+def test_echo_pool_beside_basic_config_prints_each_line_twice(database_url, tmp_path):
+    """The page: echo_pool=True adds SQLAlchemy's own handler (standard output), so with
+    logging.basicConfig() (standard error) each pool line appears twice."""
+    script = tmp_path / "echo_pool.py"
+    script.write_text(ECHO_POOL_BESIDE_BASIC_CONFIG, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    recycled = re.compile(r"Connection <.*> exceeded timeout; recycling")
+    assert [line for line in result.stdout.splitlines() if recycled.search(line)], result.stdout
+    assert [line for line in result.stderr.splitlines() if recycled.search(line)], result.stderr
 
 
 # --- Caveats ---------------------------------------------------------------------

@@ -15,6 +15,6 @@ engine = create_async_engine(
 async def scalar(statement, timeout=30):
     """Run one statement and return its value; give up after `timeout` seconds,
     waiting for the pre-ping included."""
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(timeout):  # Python 3.11+ (before: asyncio.wait_for)
         async with engine.connect() as conn:
             return await conn.scalar(statement)
