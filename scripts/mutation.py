@@ -99,7 +99,10 @@ class Edit:
 
     def apply(self, root: Path) -> None:
         path = root / "snippets" / self.file
-        path.write_text(path.read_text(encoding="utf-8").replace(self.old, self.new, 1), "utf-8")
+        text = path.read_text(encoding="utf-8")
+        if text.count(self.old) != 1:  # the snippet changed since the list was read
+            raise ListError(f"{self.file}: the text of edit {self.id!r} is no longer in it once")
+        path.write_text(text.replace(self.old, self.new, 1), "utf-8")
 
 
 def load_list(path: Path = LIST) -> tuple[list[Edit], dict[str, str]]:
@@ -339,7 +342,10 @@ def run_tests(
     (workdir / "repo").mkdir(parents=True)
     copy = copy_of_repository(workdir / "repo")
     if edit:
-        edit.apply(copy)
+        try:
+            edit.apply(copy)
+        except ListError as error:  # a snippet edited while the check runs: no verdict
+            return Run("broken", str(error), seconds=time.monotonic() - started)
     report = workdir / "junit.xml"
     command = [
         *(sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-x", "-q", "-n", "0"),
