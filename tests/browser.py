@@ -159,8 +159,16 @@ class PageLog:
 
     def watch(self, page) -> None:
         page.on("console", self._console)
-        page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        page.on("pageerror", self._uncaught)
         page.on("request", self._request)
+
+    def unwatch(self, page) -> None:
+        page.remove_listener("console", self._console)
+        page.remove_listener("pageerror", self._uncaught)
+        page.remove_listener("request", self._request)
+
+    def _uncaught(self, error) -> None:
+        self.console_errors.append(f"uncaught: {error}")
 
     def _console(self, message) -> None:
         if message.type == "error":

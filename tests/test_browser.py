@@ -95,11 +95,30 @@ def typed(search_page):
     return type_in
 
 
+@pytest.fixture(scope="module")
+def tab(reader):
+    """One tab for the tests below: opening a tab costs Chromium about a CPU-second."""
+    tab = reader.new_page()
+    yield tab
+    tab.close()
+
+
 @pytest.fixture
-def page(reader):
-    page = reader.new_page()
-    yield page
-    page.close()
+def page(tab):
+    """The module's tab, on a blank page, as a new tab would be; routes set by the test are
+    removed after it."""
+    tab.goto("about:blank")
+    yield tab
+    tab.unroute_all()
+
+
+@pytest.fixture
+def page_log(page):
+    """Console errors and other hosts' requests of `page`, recorded from here on."""
+    log = PageLog()
+    log.watch(page)
+    yield log
+    log.unwatch(page)
 
 
 # --- Search ------------------------------------------------------------------------
@@ -173,8 +192,20 @@ SWITCHES = [
 ]
 
 
+@pytest.fixture
+def page_without_search(page):
+    """A page that does not load the search index: building it (Japanese segmentation
+    included) costs Chromium a few CPU-seconds per page load, and the switcher does not
+    use it. The tests above and below load it as a reader's browser does."""
+    page.route("**/search/search_index.json", lambda route: route.abort())
+    return page
+
+
 @pytest.mark.parametrize(("name", "source", "target"), SWITCHES)
-def test_language_switcher_lands_on_the_same_page(page, site_url, name, source, target):
+def test_language_switcher_lands_on_the_same_page(
+    page_without_search, site_url, name, source, target
+):
+    page = page_without_search
     page.goto(site_url + page_path(name, source))
     page.locator(".md-header__option .md-select").hover()
     page.locator(f".md-select__link[hreflang={target}]").click()
@@ -189,9 +220,8 @@ NOT_FOUND = {"ja": "ページが見つかりません", "en": "Page not found"}
 
 
 @pytest.mark.parametrize("lang", languages())
-def test_missing_page_shows_a_404_in_the_readers_language(page, site_url, lang):
-    log = PageLog()
-    log.watch(page)
+def test_missing_page_shows_a_404_in_the_readers_language(page, page_log, site_url, lang):
+    log = page_log
     url = site_url + root(lang) + "no-such-page/"
     response = page.goto(url)
     assert response.status == 404
@@ -214,9 +244,8 @@ PAGE_URLS = [page_path(name, lang) for name in sorted(pages()) for lang in langu
 
 
 @pytest.mark.parametrize("path", PAGE_URLS)
-def test_page_logs_no_errors_and_loads_only_from_this_site(page, site_url, path):
-    log = PageLog()
-    log.watch(page)
+def test_page_logs_no_errors_and_loads_only_from_this_site(page, page_log, site_url, path):
+    log = page_log
     page.goto(site_url + path)
     search(page, "2006")  # loads the search worker, its index and language support
     page.wait_for_load_state("networkidle")
