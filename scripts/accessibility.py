@@ -15,16 +15,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from accessibility_checks import ALL_PAGES, OPTIONS, SCHEMES, check
+from accessibility_checks import ALL_PAGES, OPTIONS, SCHEMES, audit_page, check
 from browser import site_in_browser
 
 
 def main() -> int:
     findings = []
     with site_in_browser() as (url, browser):
+        page = audit_page(browser)
         for path in ALL_PAGES:
             for scheme in SCHEMES:
-                problems = check(browser, url, path, scheme, OPTIONS)
+                problems = check(page, url, path, scheme, OPTIONS)
                 print(f"{path} ({scheme}): {len(problems) or 'no'} findings", flush=True)
                 findings += [f"{path} ({scheme}) {problem}" for problem in problems]
     print("\n".join(findings))

@@ -41,18 +41,25 @@ def is_materials(rule: str, target: list[str]) -> bool:
     return rule in MATERIAL and f".{MATERIAL[rule]}" in element
 
 
-def check(browser, site_url, path: str, scheme: str, options: dict) -> list[str]:
-    """axe-core's findings on the page at `path`, less Material's own (MATERIAL)."""
-    page = browser.new_page(color_scheme=scheme)
-    # Not the search index: building it costs the browser more than the checks do, and
-    # the search box is the same without it.
+def audit_page(browser):
+    """A page for check() to reuse (a new one costs Chromium about a CPU-second). It does
+    not load the search index: building that costs the browser more than the checks do,
+    and the search box is the same without it."""
+    page = browser.new_page()
     page.route("**/search/search_index.json", lambda route: route.abort())
-    try:
-        page.goto(site_url + path)
-        assert page.locator("body").get_attribute("data-md-color-scheme") == SCHEMES[scheme]
-        results = AXE.run(page, options={**options, "resultTypes": ["violations"]}).response
-    finally:
-        page.close()
+    # Material keeps the palette it chose in localStorage; each check starts from the
+    # colour scheme alone, as a first visit does.
+    page.add_init_script("window.localStorage.clear()")
+    return page
+
+
+def check(page, site_url, path: str, scheme: str, options: dict) -> list[str]:
+    """axe-core's findings on the page at `path` in `scheme`, less Material's own
+    (MATERIAL). `page`: from audit_page()."""
+    page.emulate_media(color_scheme=scheme)
+    page.goto(site_url + path)
+    assert page.locator("body").get_attribute("data-md-color-scheme") == SCHEMES[scheme]
+    results = AXE.run(page, options={**options, "resultTypes": ["violations"]}).response
     assert results["passes"] or results["violations"], "axe-core checked nothing"
     return [
         f"{rule['id']}: {rule['help']}\n    {' '.join(node['target'])}\n    "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from accessibility_checks import OPTIONS, SCHEMES, check
+from accessibility_checks import OPTIONS, SCHEMES, audit_page, check
 from pages import languages, page_path
 
 # On the worker of the docs checks (test_site.py), which has built the site already and
@@ -30,9 +30,16 @@ ARTICLE = "mysql-server-has-gone-away"
 CASES = [(page_path(ARTICLE, lang), scheme) for lang in languages() for scheme in SCHEMES]
 
 
+@pytest.fixture(scope="module")
+def audited(browser):
+    page = audit_page(browser)
+    yield page
+    page.close()
+
+
 @pytest.mark.parametrize(("path", "scheme"), CASES)
-def test_article_passes_the_accessibility_checks(browser, site_url, path, scheme):
-    problems = check(browser, site_url, path, scheme, OPTIONS)
+def test_article_passes_the_accessibility_checks(audited, site_url, path, scheme):
+    problems = check(audited, site_url, path, scheme, OPTIONS)
     assert not problems, (
         f"{path} ({scheme} scheme) fails axe-core's checks (colours: "
         "docs/stylesheets/extra.css):\n" + "\n".join(problems)
