@@ -38,7 +38,6 @@ if LOCAL_SERVER:  # pytest-mysql's process fixtures, found by pytest here
     from servers import restartable_server, throwaway_server  # noqa: F401
 
 
-
 def pytest_xdist_auto_num_workers() -> int:
     """-n auto: one worker more than there are cores. The database scenarios spend most of
     their time waiting (on the server, on timeouts), the browser tests on Chromium's CPU:
