@@ -16,6 +16,7 @@ import threading
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from clients import with_driver
@@ -23,6 +24,7 @@ from error_texts import (
     TASKS,
     THREADS_MYSQLCLIENT,
     THREADS_PYMYSQL,
+    exception_line,
     groups,
     lines_shown,
     without_docs_version,
@@ -177,3 +179,20 @@ def test_pool_fixes_do_not_help_a_shared_session(database_url, engines, fix):
     for driver in ("mysqldb", "pymysql"):
         engine = engines.create(with_driver(database_url, driver), **FIXES[fix])
         assert shared_session_errors(engine), f"no error with {driver} and {FIXES[fix]}"
+
+
+@pytest.mark.parametrize("driver", ["mysqldb", "pymysql"])
+def test_pasted_lines_of_a_shared_session_are_on_the_page(database_url, engines, driver):
+    """Both lines a reader pastes (the driver's exception and SQLAlchemy's, or a bare
+    exception SQLAlchemy does not wrap) are in the page's block for the driver."""
+    errors = shared_session_errors(engines.create(with_driver(database_url, driver)))
+    assert errors, "no error: the shared Session worked in both threads"
+    block = THREADS_MYSQLCLIENT if driver == "mysqldb" else THREADS_PYMYSQL
+    shown = {without_numbers(line) for line in lines_shown([block])}
+    for error in errors:
+        if isinstance(error, DBAPIError):
+            lines = [exception_line(error.orig), exception_line(error).splitlines()[0]]
+        else:
+            lines = [exception_line(error)]
+        unknown = [line for line in lines if without_numbers(line) not in shown]
+        assert not unknown, f"lines the page does not show (add them to {block}): {unknown}"
