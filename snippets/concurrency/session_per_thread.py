@@ -15,7 +15,7 @@ errors = []
 
 def handle_requests():
     try:
-        for _ in range(100):
+        for _ in range(1000):
             start.wait(timeout=10)
             with Session() as session:  # a Session per request, in this thread only
                 session.execute(text("SELECT REPEAT('x', 10000)")).all()

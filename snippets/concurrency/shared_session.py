@@ -16,7 +16,7 @@ errors = []
 
 def handle_requests():
     try:
-        for _ in range(100):
+        for _ in range(1000):
             start.wait(timeout=10)
             session.execute(text("SELECT REPEAT('x', 10000)")).all()
     except threading.BrokenBarrierError:
