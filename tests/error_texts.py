@@ -24,6 +24,11 @@ SECTIONS = {
     "aiomysql": f"{MESSAGES}:aiomysql",
     "asyncmy": f"{MESSAGES}:asyncmy",
 }
+# Not disconnects: one Session shared by threads or asyncio tasks (docs/concurrency.*.md).
+THREADS_MYSQLCLIENT = f"{MESSAGES}:threads_mysqlclient"
+THREADS_PYMYSQL = f"{MESSAGES}:threads_pymysql"
+TASKS = f"{MESSAGES}:tasks"
+SHARED_SESSION_SECTIONS = (THREADS_MYSQLCLIENT, THREADS_PYMYSQL, TASKS)
 # The server's own farewell: MySQL 8.0.24+ sends 4031 before it closes an idle connection.
 FAREWELL_4031 = f"{MESSAGES}:mysql_8_0_24"
 

@@ -19,11 +19,15 @@ ERRORS = "error-messages"
 ARTICLE = "mysql-server-has-gone-away"
 CAUSES = "causes"
 DRIVERS = "drivers"
+CONCURRENCY = "concurrency"
 # An error text, a fragment of one or its code is shown on every page about that
 # error: the index, the article, the causes and the drivers page. Any of them is a
 # right landing page (each explains the error and links to its fix); lunr's scoring
 # decides which comes first. Texts only the index shows must bring up the index.
 ANY_ERROR_PAGE = (ERRORS, ARTICLE, CAUSES, DRIVERS)
+# The texts of a Session shared across threads or tasks: its page, or the index (which
+# shows them and links to it).
+SHARED_SESSION_PAGES = (CONCURRENCY, ERRORS)
 
 
 class Query(NamedTuple):
@@ -72,6 +76,22 @@ QUERIES = [
         ANY_ERROR_PAGE,
     ),
     Query("pymysql.err.InterfaceError: (0, '')", ERRORS),
+    Query(
+        "pymysql.err.InternalError: Packet sequence number wrong - got 1 expected 6",
+        SHARED_SESSION_PAGES,
+    ),
+    Query(
+        "sqlalchemy.exc.InternalError: (pymysql.err.InternalError) Packet sequence number wrong - got 120 expected 5",
+        SHARED_SESSION_PAGES,
+    ),
+    Query(
+        "MySQLdb.ProgrammingError: This connection is already in use from another thread. Do not use the same connection object from multiple threads simultaneously.",
+        SHARED_SESSION_PAGES,
+    ),
+    Query(
+        "sqlalchemy.exc.InvalidRequestError: This session is provisioning a new connection; concurrent operations are not permitted (Background on this error at: https://sqlalche.me/e/20/isce)",
+        SHARED_SESSION_PAGES,
+    ),
     # Fragments of an error.
     Query("(2006,", ANY_ERROR_PAGE),
     Query("(2013,", ANY_ERROR_PAGE),
@@ -81,6 +101,7 @@ QUERIES = [
     Query("Connection reset by peer", ANY_ERROR_PAGE),
     Query("Broken pipe", ANY_ERROR_PAGE),
     Query("Can't reconnect until invalid transaction is rolled back", ARTICLE),
+    Query("Packet sequence number wrong", SHARED_SESSION_PAGES),
     # Error codes.
     Query("2006", ANY_ERROR_PAGE),
     Query("2013", ANY_ERROR_PAGE),
@@ -113,10 +134,14 @@ QUERIES = [
     Query("ドライバごとの文言", ERRORS, "ja"),
     Query("非同期ドライバ", ERRORS, "ja"),
     Query("クライアントライブラリ", ERRORS, "ja"),
+    Query("スレッド セッション 共有", CONCURRENCY, "ja"),
+    Query("スレッドでセッションを共有", CONCURRENCY, "ja"),
     # English phrases.
     Query("pooled connections die while idle", ARTICLE, "en"),
     Query("error messages by driver", ERRORS, "en"),
     Query("what a dropped connection looks like", ERRORS, "en"),
+    Query("Session shared between threads", CONCURRENCY, "en"),
+    Query("asyncio.gather AsyncSession", CONCURRENCY, "en"),
 ]
 
 

@@ -42,11 +42,13 @@ from disconnects import IdleTimeout, kill_once_running, kill_once_running_async
 from error_texts import (
     FAREWELL_4031,
     SECTIONS,
+    SHARED_SESSION_SECTIONS,
     assert_4031_text_on_page,
     code_in_line,
     exception_line,
     groups,
     section_for,
+    texts_on_page,
     without_address,
 )
 from pool import connection_id
@@ -279,3 +281,12 @@ def test_mariadb_4031_is_taken_for_a_disconnect(database_url, engines):
     assert caught.value.connection_invalidated
     with engine.connect() as first, engine.connect() as second:
         assert not pooled & {connection_id(first), connection_id(second)}
+
+
+def test_shared_session_texts_are_the_concurrency_pages_blocks():
+    """The index shows the texts of a Session shared by threads or tasks from the same
+    blocks as docs/concurrency.*.md, whose tests compare them with the real errors
+    (tests/test_concurrency.py); none of them is a disconnect for SQLAlchemy."""
+    assert set(SHARED_SESSION_SECTIONS) <= set(texts_on_page("error-messages"))
+    assert set(SHARED_SESSION_SECTIONS) <= set(texts_on_page("concurrency"))
+    assert not set(SHARED_SESSION_SECTIONS) & set(SECTIONS.values())

@@ -1,0 +1,199 @@
+"""The article docs/concurrency.{ja,en}.md: one Session (or AsyncSession) shared by
+threads (or asyncio tasks), and the fix, a Session per thread or task from one factory.
+
+Snippets: snippets/concurrency/. Each runs as a script (runners.run_script) in its own
+process, bounded by a timeout: a driver that crashed or a thread that hung shows as an
+exit status or a timeout, never as a crashed or hung test run. The threads meet at a
+Barrier before each statement, so that they use the shared connection at the same moment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from clients import with_driver
+from error_texts import (
+    TASKS,
+    THREADS_MYSQLCLIENT,
+    THREADS_PYMYSQL,
+    exception_line,
+    groups,
+    lines_shown,
+    without_docs_version,
+)
+from runners import run_script
+
+PAGE = "concurrency"
+
+
+def snippet(name: str) -> str:
+    return f"{PAGE}/{name}"
+
+
+@contextlib.contextmanager
+def bounded():
+    """A script that does not end in run_script's timeout fails the test with its output."""
+    try:
+        yield
+    except subprocess.TimeoutExpired as expired:
+        pytest.fail(
+            f"the script did not end in {expired.timeout} s (a thread or task hung):\n"
+            f"{expired.stdout}"
+        )
+
+
+def printed_errors(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode == 0, (
+        f"the script ended with exit status {result.returncode} (a crash?):\n{result.stderr}"
+    )
+    return [line for line in result.stdout.splitlines() if not line.startswith("errors: ")]
+
+
+def without_numbers(line: str) -> str:
+    """PyMySQL's sequence numbers differ from run to run: got 1 expected 6, got 120 ..."""
+    return re.sub(r"got \d+ expected \d+", "got N expected N", line)
+
+
+def test_shared_session_mysqlclient_refuses_the_second_thread(database_url, tmp_path):
+    """mysqlclient (2.3, as tested) notices the second thread and raises ProgrammingError
+    with its own text, every time; the process does not crash."""
+    with bounded():
+        result = run_script(
+            snippet("shared_session.py:shared"),
+            with_driver(database_url, "mysqldb"),
+            tmp_path,
+            timeout=90,
+        )
+    errors = printed_errors(result)
+    assert errors, "no error: the shared Session worked in both threads"
+    page_line = groups(THREADS_MYSQLCLIENT)[0][0]
+    assert set(errors) == {page_line}, errors
+
+
+def test_shared_session_pymysql_mixes_up_the_packets(database_url, tmp_path):
+    """PyMySQL has no such check: the two threads read each other's replies. Which error
+    comes first differs from run to run; the page shows the ones the tests see, and one of
+    them comes within the snippet's 1,000 statements per thread (under load, 100 were
+    sometimes not enough: about 1 run in 12 with -n auto)."""
+    with bounded():
+        result = run_script(
+            snippet("shared_session.py:shared"),
+            with_driver(database_url, "pymysql"),
+            tmp_path,
+            timeout=90,
+        )
+    errors = printed_errors(result)
+    assert errors, "no error: the shared Session worked in both threads"
+    shown = {without_numbers(line) for line in lines_shown([THREADS_PYMYSQL])}
+    unknown = [line for line in errors if without_numbers(line) not in shown]
+    assert not unknown, f"errors the page does not show (add them to {THREADS_PYMYSQL}): {unknown}"
+
+
+@pytest.mark.parametrize("driver", ["mysqldb", "pymysql"])
+def test_session_per_thread_has_no_error(database_url, tmp_path, driver):
+    """The same two threads and statements, a Session per request from one sessionmaker."""
+    with bounded():
+        result = run_script(
+            snippet("session_per_thread.py:fix"),
+            with_driver(database_url, driver),
+            tmp_path,
+            timeout=90,
+        )
+    assert printed_errors(result) == [], result.stdout
+    assert result.stdout.splitlines()[-1] == "errors: 0", result.stdout
+
+
+@pytest.mark.parametrize("driver", ["aiomysql", "asyncmy"])
+def test_shared_async_session_is_refused_by_sqlalchemy(database_url, tmp_path, driver):
+    """asyncio.gather over one new AsyncSession: the first task opens the connection, and
+    SQLAlchemy refuses each of the other four with the same text, whichever the driver."""
+    url = with_driver(database_url, driver)
+    with bounded():
+        result = run_script(snippet("shared_async_session.py:shared"), url, tmp_path, timeout=90)
+    errors = printed_errors(result)
+    assert result.stderr == "", result.stderr
+    page_line = groups(TASKS)[0][0]
+    expected = page_line + " (Background on this error at: https://sqlalche.me/e/NN/isce)"
+    assert [without_docs_version(line) for line in errors] == [expected] * 4, errors
+
+
+@pytest.mark.parametrize("driver", ["aiomysql", "asyncmy"])
+def test_session_per_task_has_no_error(database_url, tmp_path, driver):
+    """The same five tasks, an AsyncSession per task from one async_sessionmaker."""
+    with bounded():
+        result = run_script(
+            snippet("session_per_task.py:fix"),
+            with_driver(database_url, driver),
+            tmp_path,
+            timeout=90,
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "tasks done: 5\n", result.stdout
+
+
+def shared_session_errors(engine) -> list[BaseException]:
+    """The reproduction's workload in this process: two threads, one Session that holds a
+    connection, each statement sent by both threads at once; the errors, bounded in time."""
+    session = Session(engine)
+    session.execute(text("SELECT 1"))
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def handle_requests():
+        try:
+            for _ in range(1000):
+                start.wait(timeout=10)
+                session.execute(text("SELECT REPEAT('x', 10000)")).all()
+        except threading.BrokenBarrierError:
+            pass
+        except Exception as exc:
+            errors.append(exc)
+            start.abort()
+
+    threads = [threading.Thread(target=handle_requests, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung for 60 s"
+    with contextlib.suppress(Exception):  # the connection may be broken: discard it
+        session.close()
+    return errors
+
+
+FIXES = {"pre_ping": {"pool_pre_ping": True}, "recycle": {"pool_recycle": 1}}
+
+
+@pytest.mark.parametrize("fix", FIXES)
+def test_pool_fixes_do_not_help_a_shared_session(database_url, engines, fix):
+    """The causes page's row: pre-ping and recycle act when a connection is checked out
+    from the pool; a shared Session already holds its connection, alive, and still fails
+    (with mysqlclient and with PyMySQL)."""
+    for driver in ("mysqldb", "pymysql"):
+        engine = engines.create(with_driver(database_url, driver), **FIXES[fix])
+        assert shared_session_errors(engine), f"no error with {driver} and {FIXES[fix]}"
+
+
+@pytest.mark.parametrize("driver", ["mysqldb", "pymysql"])
+def test_pasted_lines_of_a_shared_session_are_on_the_page(database_url, engines, driver):
+    """Both lines a reader pastes (the driver's exception and SQLAlchemy's, or a bare
+    exception SQLAlchemy does not wrap) are in the page's block for the driver."""
+    errors = shared_session_errors(engines.create(with_driver(database_url, driver)))
+    assert errors, "no error: the shared Session worked in both threads"
+    block = THREADS_MYSQLCLIENT if driver == "mysqldb" else THREADS_PYMYSQL
+    shown = {without_numbers(line) for line in lines_shown([block])}
+    for error in errors:
+        if isinstance(error, DBAPIError):
+            lines = [exception_line(error.orig), exception_line(error).splitlines()[0]]
+        else:
+            lines = [exception_line(error)]
+        unknown = [line for line in lines if without_numbers(line) not in shown]
+        assert not unknown, f"lines the page does not show (add them to {block}): {unknown}"
