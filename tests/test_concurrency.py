@@ -65,17 +65,18 @@ def without_numbers(line: str) -> str:
     return re.sub(r"got \d+ expected \d+", "got N expected N", line)
 
 
+def shared_session_errors_printed(database_url: str, driver: str, tmp_path) -> list[str]:
+    """The error lines the page's reproduction prints with `driver`, run as a reader would."""
+    with bounded():
+        url = with_driver(database_url, driver)
+        result = run_script(snippet("shared_session.py:shared"), url, tmp_path, timeout=90)
+    return printed_errors(result)
+
+
 def test_shared_session_mysqlclient_refuses_the_second_thread(database_url, tmp_path):
     """mysqlclient (2.3, as tested) notices the second thread and raises ProgrammingError
     with its own text, every time; the process does not crash."""
-    with bounded():
-        result = run_script(
-            snippet("shared_session.py:shared"),
-            with_driver(database_url, "mysqldb"),
-            tmp_path,
-            timeout=90,
-        )
-    errors = printed_errors(result)
+    errors = shared_session_errors_printed(database_url, "mysqldb", tmp_path)
     assert errors, "no error: the shared Session worked in both threads"
     page_line = groups(THREADS_MYSQLCLIENT)[0][0]
     assert set(errors) == {page_line}, errors
@@ -86,14 +87,7 @@ def test_shared_session_pymysql_mixes_up_the_packets(database_url, tmp_path):
     comes first differs from run to run; the page shows the ones the tests see, and one of
     them comes within the snippet's 1,000 statements per thread (under load, 100 were
     sometimes not enough: about 1 run in 12 with -n auto)."""
-    with bounded():
-        result = run_script(
-            snippet("shared_session.py:shared"),
-            with_driver(database_url, "pymysql"),
-            tmp_path,
-            timeout=90,
-        )
-    errors = printed_errors(result)
+    errors = shared_session_errors_printed(database_url, "pymysql", tmp_path)
     assert errors, "no error: the shared Session worked in both threads"
     shown = {without_numbers(line) for line in lines_shown([THREADS_PYMYSQL])}
     unknown = [line for line in errors if without_numbers(line) not in shown]
