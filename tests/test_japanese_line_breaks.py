@@ -121,14 +121,14 @@ class _RenderedText(HTMLParser):
         "title",
         "br",
     }
-    SKIPPED = {"script", "style", "pre", "code", "kbd", "svg"}
+    SKIPPED = frozenset({"script", "style", "pre", "code", "kbd", "svg"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.blocks: list[str] = [""]
         self.skipping = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag, _attrs):
         if tag in self.SKIPPED:
             self.skipping += 1
             self.blocks[-1] += "X"
