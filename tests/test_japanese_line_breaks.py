@@ -104,23 +104,7 @@ class _RenderedText(HTMLParser):
     """Text as a browser lays it out, one string per block; verbatim text becomes "X"
     (ASCII), so a break next to inline code counts as next to ASCII."""
 
-    BLOCKS = {
-        "p",
-        "li",
-        "td",
-        "th",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "dt",
-        "dd",
-        "div",
-        "label",
-        "summary",
-        "title",
-        "br",
-    }
+    BLOCKS = frozenset("p li td th h1 h2 h3 h4 dt dd div label summary title br".split())
     SKIPPED = frozenset({"script", "style", "pre", "code", "kbd", "svg"})
 
     def __init__(self) -> None:
