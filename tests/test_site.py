@@ -515,6 +515,29 @@ def test_pages_do_not_ask_github_for_repository_facts(built_site):
     )
 
 
+def test_search_override_is_materials_partial_with_a_dialog_name():
+    """overrides/partials/search.html is Material's partial plus aria-label on the dialog:
+    when a Material upgrade changes the partial, refresh the copy."""
+    import material
+
+    shipped = Path(material.__file__).parent / "templates" / "partials" / "search.html"
+    ours = ROOT / "overrides" / "partials" / "search.html"
+    body = ours.read_text(encoding="utf-8").split("-#}\n", 1)[1]
+    upstream = shipped.read_text(encoding="utf-8").split("-#}\n", 1)[1]
+    name = " aria-label=\"{{ lang.t('search') }}\""
+    assert name in body, f"{ours.relative_to(ROOT)} no longer names the search dialog"
+    assert body.replace(name, "", 1) == upstream, (
+        f"Material's {shipped.name} changed: copy it to {ours.relative_to(ROOT)} again and "
+        "add the dialog's aria-label"
+    )
+
+
+def test_search_dialog_has_a_name_in_each_language(built_site):
+    for lang, name in {"ja": "検索", "en": "Search"}.items():
+        html = (built_site / root(lang).strip("/") / "index.html").read_text(encoding="utf-8")
+        assert f'role="dialog" aria-label="{name}"' in html, f"the {lang} search dialog has no name"
+
+
 def test_docs_dir_holds_only_pages_and_assets():
     stray = [p for p in DOCS.rglob("*") if p.is_file() and p.suffix in {".py", ".sql", ".sh"}]
     assert not stray, f"code files belong in snippets/, not docs/: {stray}"
