@@ -515,6 +515,63 @@ def test_pages_do_not_ask_github_for_repository_facts(built_site):
     )
 
 
+class _Meta(HTMLParser):
+    """The page's <meta property|name=... content=...> tags, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "meta" and (key := a.get("property") or a.get("name")):
+            self.tags.append((key, a.get("content") or ""))
+
+
+def front_matter(name: str, lang: str) -> dict:
+    import yaml
+
+    text = PAGES[name][lang].read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("---\n")[1]) if text.startswith("---\n") else {}
+
+
+def site_name(lang: str) -> str:
+    """The site's name in a language (mkdocs.yml: the i18n plugin's languages)."""
+    config = mkdocs_config()
+    for language in config["plugins"]["i18n"].config.languages:
+        if language.locale == lang and language.site_name:
+            return language.site_name
+    return config["site_name"]
+
+
+LOCALES = {"ja": "ja_JP", "en": "en_US"}
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_link_previews_are_in_the_pages_own_language(built_site, name):
+    """A link pasted into Slack or X previews with the page's own title and description
+    (overrides/main.html): Open Graph and a Twitter card, no image."""
+    for lang in languages():
+        parser = _Meta()
+        parser.feed(built_page(built_site, name, lang).read_text(encoding="utf-8"))
+        tags = dict(parser.tags)
+        meta = front_matter(name, lang)
+        title = site_name(lang) if name == "index" else meta["title"]
+        expected = {
+            "og:type": "website" if name == "index" else "article",
+            "og:site_name": site_name(lang),
+            "og:title": title,
+            "og:description": meta["description"],
+            "og:url": page_url(name, lang),
+            "og:locale": LOCALES[lang],
+            "twitter:card": "summary",
+        }
+        got = {key: tags.get(key) for key in expected}
+        assert got == expected, f"the {lang} page {name}'s link preview tags"
+        alternates = [value for key, value in parser.tags if key == "og:locale:alternate"]
+        assert alternates == [LOCALES[other] for other in languages() if other != lang]
+
+
 def test_search_override_is_materials_partial_with_a_dialog_name():
     """overrides/partials/search.html is Material's partial plus aria-label on the dialog:
     when a Material upgrade changes the partial, refresh the copy."""
