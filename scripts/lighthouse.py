@@ -1,0 +1,158 @@
+"""Lighthouse scores of every page in both languages, served with gzip as a static host would.
+
+Builds the site (with SITE_URL set to the address it is served from, so the absolute
+links in the pages point at this server), serves it on 127.0.0.1 with gzip, runs
+Lighthouse from the npm registry with Debian's Chromium (mobile preset, the default)
+on every page, and prints the four scores and the page weight per page. Saves each
+JSON report in --out. Slow (about 15 s a page), so not part of scripts/test.sh:
+
+    .venv/bin/python scripts/lighthouse.py [--out lighthouse-reports] [--pages /en/causes/ ...]
+
+Needs Node.js 20+ (npm exec fetches the pinned Lighthouse on first use) and Chromium
+(CHROMIUM_EXECUTABLE, as for the browser tests). Exits 1 if a page scores below the
+targets: 100 for accessibility, best practices and SEO, 98 for performance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import gzip
+import json
+import mimetypes
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from browser import CHROMIUM, HOST, _SiteHandler, build_site, missing_browser
+from pages import languages, page_path, pages
+
+LIGHTHOUSE = "lighthouse@13.5.0"
+CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+TARGETS = {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 100}
+COMPRESSED = {".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"}
+
+
+class _GzipSiteHandler(_SiteHandler):
+    """The site handler, sending the pre-compressed file.gz when the browser accepts gzip
+    (as GitHub Pages and most static hosts compress text)."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.endswith("/"):
+            path = path / "index.html"
+        packed = path.with_name(path.name + ".gz")
+        if "gzip" not in self.headers.get("Accept-Encoding", "") or not packed.is_file():
+            return super().send_head()
+        body = packed.open("rb")
+        self.send_response(200)
+        self.send_header(
+            "Content-Type", mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        )
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(packed.stat().st_size))
+        self.end_headers()
+        return body
+
+
+def compress(site: Path) -> None:
+    for file in site.rglob("*"):
+        if file.suffix in COMPRESSED and file.is_file():
+            file.with_name(file.name + ".gz").write_bytes(gzip.compress(file.read_bytes(), 9))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_gzipped(site: Path, port: int):
+    handler = functools.partial(_GzipSiteHandler, directory=str(site))
+    server = ThreadingHTTPServer((HOST, port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def lighthouse(url: str, report: Path) -> dict:
+    """One Lighthouse run (mobile preset); returns the parsed JSON report."""
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("error: Lighthouse runs with npm (Node.js 20+): install Node.js first")
+    command = [
+        npm, "exec", "--yes", f"--package={LIGHTHOUSE}", "--", "lighthouse", url,
+        "--quiet", "--output=json", f"--output-path={report}",
+        f"--only-categories={','.join(CATEGORIES)}",
+        "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+    ]  # fmt: skip
+    env = {**os.environ, "CHROME_PATH": str(CHROMIUM)}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0 or not report.is_file():
+        sys.exit(f"error: Lighthouse failed on {url}:\n{result.stderr[-2000:]}")
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--out", type=Path, default=Path("lighthouse-reports"), help="where the JSON reports go"
+    )
+    parser.add_argument(
+        "--pages", nargs="*", help="addresses such as /en/causes/ (default: every page)"
+    )
+    args = parser.parse_args()
+    if why := missing_browser():
+        sys.exit(why)
+    paths = args.pages or [
+        page_path(name, lang) for lang in languages() for name in sorted(pages())
+    ]
+    args.out.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    below = []
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SITE_URL"] = f"http://{HOST}:{port}/"  # read by mkdocs.yml
+        site = build_site(Path(tmp) / "site")
+        compress(site)
+        with serve_gzipped(site, port) as base:
+            header = f"{'page':<42} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5} {'KiB':>7}"
+            print(header, "-" * len(header), sep="\n", flush=True)
+            for path in paths:
+                name = path.strip("/").replace("/", "_") or "ja_index"
+                report = lighthouse(base + path, args.out / f"{name}.json")
+                scores = {
+                    c: round(100 * (report["categories"][c]["score"] or 0)) for c in CATEGORIES
+                }
+                weight = report["audits"]["total-byte-weight"]["numericValue"] / 1024
+                print(
+                    f"{path:<42} "
+                    + " ".join(f"{scores[c]:>5}" for c in CATEGORIES)
+                    + f" {weight:>7.0f}",
+                    flush=True,
+                )
+                below += [
+                    f"{path}: {c} {scores[c]} < {TARGETS[c]}"
+                    for c in CATEGORIES
+                    if scores[c] < TARGETS[c]
+                ]
+    print("\n".join(below) if below else "every page meets the targets")
+    return 1 if below else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
