@@ -228,39 +228,12 @@ def covering_tests(file: str) -> list[str]:
     return found
 
 
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            yield from _strings(item)
-
-
 def _names(function: ast.AST, module, file: str) -> bool:
-    """Whether `function`'s code names snippets/`file` (as tests/test_site.py's snippets_in
-    reads a test module)."""
-    for node in ast.walk(function):
-        values: list[str] = []
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            values = [node.value]
-        elif isinstance(node, ast.Name) and not callable(vars(module).get(node.id)):
-            values = list(_strings(vars(module).get(node.id)))
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "snippet"
-            and len(node.args) == 1
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-            and hasattr(module, "snippet")
-        ):
-            values = [module.snippet(node.args[0].value)]
-        if any(value.partition(":")[0] == file for value in values):
-            return True
-    return False
+    """Whether `function`'s code names snippets/`file` (read as tests/test_site.py reads a
+    test module: runners.named_strings)."""
+    from runners import named_strings
+
+    return any(value.partition(":")[0] == file for value in named_strings(function, module))
 
 
 # --- The server every run shares ------------------------------------------------------------

@@ -7,8 +7,10 @@ Every runnable block on a page is run by the page's test module through one of t
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
+from collections.abc import Iterator
 import sys
 from pathlib import Path
 
@@ -103,3 +105,61 @@ def copy_of_repository(dest: Path) -> Path:
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "clone"], check=True)
     return dest
+
+
+# --- Which snippets a test module names and runs (tests/test_site.py, scripts/mutation.py) ---
+
+
+def strings_in(value) -> Iterator[str]:
+    """Every string in a value: itself, or inside dicts, lists, tuples and sets."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from strings_in(item)
+
+
+def string_value(node: ast.AST, module) -> str | None:
+    """The string an expression of `module` stands for, if it is a plain one: a literal, a
+    module-level name bound to a string, or the module's own snippet("<file>")."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and isinstance(vars(module).get(node.id), str):
+        return vars(module)[node.id]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "snippet"
+        and len(node.args) == 1
+        and hasattr(module, "snippet")
+        and (name := string_value(node.args[0], module))
+    ):
+        return module.snippet(name)
+    return None
+
+
+def named_strings(tree: ast.AST, module) -> Iterator[str]:
+    """Every string the code in `tree` names: literals, snippet("<file>") calls, and the
+    strings held by the module-level values it refers to by name (e.g. a registry of error
+    texts). A mention in a comment is not code."""
+    for node in ast.walk(tree):
+        if (value := string_value(node, module)) is not None:
+            yield value
+        elif isinstance(node, ast.Name) and not callable(value := vars(module).get(node.id)):
+            yield from strings_in(value)
+
+
+def runs_of(tree: ast.AST, module) -> set[str]:
+    """The snippets the code in `tree` runs: the first argument of one of RUNNERS
+    (load_snippet, run_script, ...) or of the engines fixture's methods of those names."""
+    run = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if called in RUNNERS and (target := string_value(node.args[0], module)):
+                run.add(target)
+    return run

@@ -35,7 +35,7 @@ from pages import (
     split_page_name,
     split_target,
 )
-from runners import RUNNERS
+from runners import RUNNERS, named_strings, runs_of, strings_in
 
 # On one pytest-xdist worker, so the site is built once for these checks.
 pytestmark = [pytest.mark.docs, pytest.mark.xdist_group("site")]
@@ -185,48 +185,15 @@ def test_every_block_has_a_known_language():
 def snippets_in(module) -> tuple[set[str], set[str]]:
     """What a test module does with snippets: (every snippet it names, the ones it runs).
 
-    Named: a string anywhere in its source or its module-level values (e.g. an imported
+    Named: a string anywhere in its code or its module-level values (e.g. an imported
     registry of error texts), or snippet("<file>") with the module's own snippet().
     Run: the first argument of one of runners.RUNNERS (load_snippet, run_script, ...)
     or of the engines fixture's methods of those names. A mention in a comment is neither.
     """
-
-    def value(node) -> str | None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.Name) and isinstance(vars(module).get(node.id), str):
-            return vars(module)[node.id]
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "snippet"
-            and len(node.args) == 1
-            and (name := value(node.args[0]))
-        ):
-            return module.snippet(name)
-        return None
-
-    def strings(obj):
-        if isinstance(obj, str):
-            yield obj
-        elif isinstance(obj, dict):
-            for item in obj.values():
-                yield from strings(item)
-        elif isinstance(obj, list | tuple | set | frozenset):
-            for item in obj:
-                yield from strings(item)
-
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    named = {v for node in ast.walk(tree) if (v := value(node))}
-    named |= {v for obj in vars(module).values() for v in strings(obj)}
-    run = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args:
-            func = node.func
-            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if called in RUNNERS and (target := value(node.args[0])):
-                run.add(target)
-    return named, run
+    named = set(named_strings(tree, module))
+    named |= {v for obj in vars(module).values() for v in strings_in(obj)}
+    return named, runs_of(tree, module)
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
