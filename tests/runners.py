@@ -10,8 +10,8 @@ from __future__ import annotations
 import ast
 import os
 import subprocess
-from collections.abc import Iterator
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from pages import ROOT, render, split_target
