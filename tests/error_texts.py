@@ -29,6 +29,9 @@ THREADS_MYSQLCLIENT = f"{MESSAGES}:threads_mysqlclient"
 THREADS_PYMYSQL = f"{MESSAGES}:threads_pymysql"
 TASKS = f"{MESSAGES}:tasks"
 SHARED_SESSION_SECTIONS = (THREADS_MYSQLCLIENT, THREADS_PYMYSQL, TASKS)
+# Not a disconnect: a write on a server that is read-only, e.g. the old primary after a
+# failover (docs/causes.*.md). MariaDB's words, for each synchronous driver.
+READ_ONLY_TEXTS = f"{MESSAGES}:read_only"
 # The server's own farewell: MySQL 8.0.24+ sends 4031 before it closes an idle connection.
 FAREWELL_4031 = f"{MESSAGES}:mysql_8_0_24"
 
