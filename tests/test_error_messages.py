@@ -41,6 +41,7 @@ from clients import ASYNC_DRIVERS, DRIVERS, SYNC_DRIVERS, with_driver
 from disconnects import IdleTimeout, kill_once_running, kill_once_running_async
 from error_texts import (
     FAREWELL_4031,
+    LOOK_ALIKE_SECTIONS,
     READ_ONLY_TEXTS,
     SECTIONS,
     SHARED_SESSION_SECTIONS,
@@ -314,3 +315,12 @@ def test_read_only_texts_are_the_causes_pages_block_and_not_disconnects():
             error = MySQLdb.OperationalError(code, "read-only")
             dialect = create_engine("mysql+mysqldb://").dialect
         assert not dialect.is_disconnect(error, None, None), group[0]
+
+
+def test_look_alike_texts_are_the_look_alikes_pages_blocks():
+    """The index shows the look-alikes (pool timeout, no rows, too many connections) from
+    the same blocks as docs/look-alikes.*.md, whose tests produce them against a real
+    server (tests/test_look_alikes.py); none is among the disconnect blocks."""
+    assert set(LOOK_ALIKE_SECTIONS) <= set(texts_on_page("error-messages"))
+    assert set(LOOK_ALIKE_SECTIONS) <= set(texts_on_page("look-alikes"))
+    assert not set(LOOK_ALIKE_SECTIONS) & set(SECTIONS.values())
