@@ -45,6 +45,8 @@ from error_texts import (
     READ_ONLY_TEXTS,
     SECTIONS,
     SHARED_SESSION_SECTIONS,
+    TOO_MANY_CONNECTIONS,
+    TOO_MANY_CONNECTIONS_MORE,
     assert_4031_text_on_page,
     code_in_line,
     exception_line,
@@ -324,3 +326,5 @@ def test_look_alike_texts_are_the_look_alikes_pages_blocks():
     assert set(LOOK_ALIKE_SECTIONS) <= set(texts_on_page("error-messages"))
     assert set(LOOK_ALIKE_SECTIONS) <= set(texts_on_page("look-alikes"))
     assert not set(LOOK_ALIKE_SECTIONS) & set(SECTIONS.values())
+    too_many = {TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_MORE}
+    assert too_many <= set(texts_on_page("error-messages"))
