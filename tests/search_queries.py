@@ -104,10 +104,6 @@ QUERIES = [
         LOOK_ALIKE_PAGES,
     ),
     Query("pymysql.err.OperationalError: (1040, 'Too many connections')", LOOK_ALIKE_PAGES),
-    Query(
-        "(1290, 'The MySQL server is running with the read-only option so it cannot execute this statement')",
-        (CAUSES, ERRORS),
-    ),
     # Fragments of an error.
     Query("(2006,", ANY_ERROR_PAGE),
     Query("(2013,", ANY_ERROR_PAGE),
