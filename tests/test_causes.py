@@ -157,9 +157,11 @@ def failover(owned_server, server_url, database_url, admin_engine, engines):
         admin.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
         for account in users:
             admin.exec_driver_sql(f"DROP USER IF EXISTS {account}")
-        # root as the suite's own server has it: every right, no password.
-        admin.exec_driver_sql("CREATE OR REPLACE USER 'root'@'localhost'")
-        admin.exec_driver_sql("GRANT ALL ON *.* TO 'root'@'localhost' WITH GRANT OPTION")
+        # root as the suite's own server has it (the grant tables stay on until its next
+        # restart): every right, no password, on the socket and on 127.0.0.1.
+        for root in ("'root'@'localhost'", "'root'@'127.0.0.1'"):
+            admin.exec_driver_sql(f"CREATE OR REPLACE USER {root}")
+            admin.exec_driver_sql(f"GRANT ALL ON *.* TO {root} WITH GRANT OPTION")
         admin.close()
         assert answers_on_its_socket(owned_server.process), "root lost its rights"
 
