@@ -133,13 +133,17 @@ def failover(owned_server, server_url, database_url, admin_engine, engines):
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS `{name}`.{FAILOVER_TABLE}")
         conn.exec_driver_sql(f"CREATE TABLE `{name}`.{FAILOVER_TABLE} (id INT)")
     old_port = owned_server.process.port
-    admin = engines.create(owned_server.url, poolclass=NullPool).connect()
+    # AUTOCOMMIT: DDL without SQLAlchemy 1.4's deprecated autocommit.
+    owned = engines.create(owned_server.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    admin = owned.connect()
     users = [f"'{user}'@'localhost'", f"'{user}'@'127.0.0.1'"]
+    grant_tables_on = False
     try:
         admin.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{name}`")
         admin.exec_driver_sql(f"DROP TABLE IF EXISTS `{name}`.{FAILOVER_TABLE}")
         admin.exec_driver_sql(f"CREATE TABLE `{name}`.{FAILOVER_TABLE} (id INT)")
         admin.exec_driver_sql("FLUSH PRIVILEGES")  # grant tables on; this session keeps its rights
+        grant_tables_on = True
         for account in users:
             admin.exec_driver_sql(f"CREATE OR REPLACE USER {account} IDENTIFIED BY '{password}'")
             admin.exec_driver_sql(f"GRANT ALL ON `{name}`.* TO {account}")
@@ -155,11 +159,11 @@ def failover(owned_server, server_url, database_url, admin_engine, engines):
     finally:
         admin.exec_driver_sql("SET GLOBAL read_only = OFF")
         admin.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-        for account in users:
+        for account in users if grant_tables_on else []:
             admin.exec_driver_sql(f"DROP USER IF EXISTS {account}")
         # root as the suite's own server has it (the grant tables stay on until its next
         # restart): every right, no password, on the socket and on 127.0.0.1.
-        for root in ("'root'@'localhost'", "'root'@'127.0.0.1'"):
+        for root in ("'root'@'localhost'", "'root'@'127.0.0.1'") if grant_tables_on else []:
             admin.exec_driver_sql(f"CREATE OR REPLACE USER {root}")
             admin.exec_driver_sql(f"GRANT ALL ON *.* TO {root} WITH GRANT OPTION")
         admin.close()

@@ -99,7 +99,8 @@ MAX_CONNECTIONS = 10  # the lowest value MariaDB accepts
 @pytest.fixture
 def few_connections_allowed(owned_server, engines):
     """The suite's own server, with max_connections lowered for the test."""
-    admin = engines.create(owned_server.url, poolclass=NullPool).connect()
+    admin = engines.create(owned_server.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    admin = admin.connect()
     admin.exec_driver_sql(f"SET GLOBAL max_connections = {MAX_CONNECTIONS}")
     try:
         yield owned_server.url, admin
