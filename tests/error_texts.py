@@ -29,6 +29,18 @@ THREADS_MYSQLCLIENT = f"{MESSAGES}:threads_mysqlclient"
 THREADS_PYMYSQL = f"{MESSAGES}:threads_pymysql"
 TASKS = f"{MESSAGES}:tasks"
 SHARED_SESSION_SECTIONS = (THREADS_MYSQLCLIENT, THREADS_PYMYSQL, TASKS)
+# Not a disconnect: a write on a server that is read-only, e.g. the old primary after a
+# failover (docs/causes.*.md). MariaDB's words, for each synchronous driver.
+READ_ONLY_TEXTS = f"{MESSAGES}:read_only"
+# Not disconnects either (docs/look-alikes.*.md): a pool with no free connection, rows
+# fetched from a statement that returns none, a server with no free connection slot.
+POOL_TIMEOUT = f"{MESSAGES}:pool_timeout"
+NO_ROWS = f"{MESSAGES}:no_rows"
+# 1040: the index shows it (the page links there; a block of driver lines on it
+# outranked the disconnect pages in search for "OperationalError").
+TOO_MANY_CONNECTIONS = f"{MESSAGES}:too_many_connections"
+TOO_MANY_CONNECTIONS_MORE = f"{MESSAGES}:too_many_connections_more"
+LOOK_ALIKE_SECTIONS = (POOL_TIMEOUT, NO_ROWS)
 # The server's own farewell: MySQL 8.0.24+ sends 4031 before it closes an idle connection.
 FAREWELL_4031 = f"{MESSAGES}:mysql_8_0_24"
 

@@ -91,6 +91,12 @@ class Middlebox:
         that vanished behind a load balancer still accepting connections)."""
         self._drop_new = True
 
+    def redirect_new(self, host: str, port: int) -> None:
+        """Send every new connection to another server from now on; the current ones
+        stay where they are. What a failover does: DNS or a virtual IP now names the
+        new primary, while connections opened before still reach the old one."""
+        self.upstream = (host, port)
+
     def stop(self) -> None:
         self._closed = True
         with suppress(OSError):

@@ -20,6 +20,7 @@ ARTICLE = "mysql-server-has-gone-away"
 CAUSES = "causes"
 DRIVERS = "drivers"
 CONCURRENCY = "concurrency"
+LOOK_ALIKES = "look-alikes"
 # An error text, a fragment of one or its code is shown on every page about that
 # error: the index, the article, the causes and the drivers page. Any of them is a
 # right landing page (each explains the error and links to its fix); lunr's scoring
@@ -28,6 +29,8 @@ ANY_ERROR_PAGE = (ERRORS, ARTICLE, CAUSES, DRIVERS)
 # The texts of a Session shared across threads or tasks: its page, or the index (which
 # shows them and links to it).
 SHARED_SESSION_PAGES = (CONCURRENCY, ERRORS)
+# The look-alikes' texts: their page, or the index (which shows them and links to it).
+LOOK_ALIKE_PAGES = (LOOK_ALIKES, ERRORS)
 
 
 class Query(NamedTuple):
@@ -92,6 +95,15 @@ QUERIES = [
         "sqlalchemy.exc.InvalidRequestError: This session is provisioning a new connection; concurrent operations are not permitted (Background on this error at: https://sqlalche.me/e/20/isce)",
         SHARED_SESSION_PAGES,
     ),
+    Query(
+        "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00",
+        LOOK_ALIKE_PAGES,
+    ),
+    Query(
+        "sqlalchemy.exc.ResourceClosedError: This result object does not return rows. It has been closed automatically.",
+        LOOK_ALIKE_PAGES,
+    ),
+    Query("pymysql.err.OperationalError: (1040, 'Too many connections')", LOOK_ALIKE_PAGES),
     # Fragments of an error.
     Query("(2006,", ANY_ERROR_PAGE),
     Query("(2013,", ANY_ERROR_PAGE),
@@ -102,6 +114,11 @@ QUERIES = [
     Query("Broken pipe", ANY_ERROR_PAGE),
     Query("Can't reconnect until invalid transaction is rolled back", ARTICLE),
     Query("Packet sequence number wrong", SHARED_SESSION_PAGES),
+    Query("QueuePool limit", LOOK_ALIKE_PAGES),
+    Query("This result object does not return rows", LOOK_ALIKE_PAGES),
+    Query("Too many connections", LOOK_ALIKE_PAGES),
+    Query("read-only option", CAUSES),
+    Query("Connection was killed", CAUSES),
     # Error codes.
     Query("2006", ANY_ERROR_PAGE),
     Query("2013", ANY_ERROR_PAGE),
@@ -136,12 +153,15 @@ QUERIES = [
     Query("クライアントライブラリ", ERRORS, "ja"),
     Query("スレッド セッション 共有", CONCURRENCY, "ja"),
     Query("スレッドでセッションを共有", CONCURRENCY, "ja"),
+    Query("似ているが原因の違うエラー", LOOK_ALIKES, "ja"),
+    Query("読み取り専用 フェイルオーバー", CAUSES, "ja"),
     # English phrases.
     Query("pooled connections die while idle", ARTICLE, "en"),
     Query("error messages by driver", ERRORS, "en"),
     Query("what a dropped connection looks like", ERRORS, "en"),
     Query("Session shared between threads", CONCURRENCY, "en"),
     Query("asyncio.gather AsyncSession", CONCURRENCY, "en"),
+    Query("failover read-only server", CAUSES, "en"),
 ]
 
 

@@ -14,18 +14,20 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
-from clients import ASYNC_PRE_PING_FAILS, SYNC_DRIVERS, linked_client_library, with_driver
+from clients import ASYNC_PRE_PING_FAILS, DRIVERS, SYNC_DRIVERS, linked_client_library, with_driver
 from disconnects import kill_once_running
-from error_texts import KILLED_CODES
+from error_texts import KILLED_CODES, READ_ONLY_TEXTS, code_of, exception_line, lines_shown
 from middlebox import Middlebox
 from pages import DOCS, ROOT, languages, render
 from pool import checked_out_id, connection_id, pool_sees_connections_aged, wait_past_recycle
 from runners import run_sql
+from servers import answers_on_its_socket
 from settings import NLB_IDLE_TIMEOUT, assert_recycles_before, default_argument, engine_options
 
 PAGE = "causes"
@@ -92,6 +94,148 @@ def test_recycle_does_not_help_after_restart(owned_server, engines):
     with pytest.raises(OperationalError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     assert_disconnect(caught)
+
+
+# --- Failover to a read-only server ----------------------------------------------------
+#
+# Two real servers stand for the two ends of a failover: the suite's own server is the old
+# primary, demoted (SET GLOBAL read_only=ON); the shared test server is the new primary.
+# The engine connects through the middlebox, as an application connects through DNS or a
+# virtual IP: at the failover the middlebox sends new connections to the new primary,
+# while the connections opened before stay on the old one.
+#
+# read_only does not stop a user with the READ ONLY ADMIN (or SUPER) privilege, and on a
+# server started with --skip-grant-tables everyone has every privilege. So the fixture
+# turns the owned server's grant tables on (FLUSH PRIVILEGES) and gives the test's user
+# rights on its database only; afterwards it gives root back every privilege.
+
+FAILOVER = snippet("read_only_failover.py")
+FAILOVER_TABLE = "failover_orders"
+
+
+class Failover:
+    def __init__(self, url: str, old: tuple[str, int], new: tuple[str, int], box, admin):
+        self.url, self.old, self.new, self.middlebox, self._admin = url, old, new, box, admin
+
+    def fail_over(self) -> None:
+        """The old primary becomes read-only; new connections go to the new primary."""
+        self._admin.exec_driver_sql("SET GLOBAL read_only = ON")
+        self.middlebox.redirect_new(*self.new)
+
+
+@pytest.fixture
+def failover(owned_server, server_url, database_url, admin_engine, engines):
+    if server_url.query.get("unix_socket"):
+        pytest.skip("the middlebox is a TCP proxy: this server is reached by a unix socket")
+    app = make_url(database_url)
+    name, user, password = app.database, app.username, app.password or ""
+    with admin_engine.begin() as conn:  # the new primary: the shared server, the test's database
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS `{name}`.{FAILOVER_TABLE}")
+        conn.exec_driver_sql(f"CREATE TABLE `{name}`.{FAILOVER_TABLE} (id INT)")
+    old_port = owned_server.process.port
+    # AUTOCOMMIT: DDL without SQLAlchemy 1.4's deprecated autocommit.
+    owned = engines.create(owned_server.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    admin = owned.connect()
+    users = [f"'{user}'@'localhost'", f"'{user}'@'127.0.0.1'"]
+    grant_tables_on = False
+    try:
+        admin.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{name}`")
+        admin.exec_driver_sql(f"DROP TABLE IF EXISTS `{name}`.{FAILOVER_TABLE}")
+        admin.exec_driver_sql(f"CREATE TABLE `{name}`.{FAILOVER_TABLE} (id INT)")
+        admin.exec_driver_sql("FLUSH PRIVILEGES")  # grant tables on; this session keeps its rights
+        grant_tables_on = True
+        for account in users:
+            admin.exec_driver_sql(f"CREATE OR REPLACE USER {account} IDENTIFIED BY '{password}'")
+            admin.exec_driver_sql(f"GRANT ALL ON `{name}`.* TO {account}")
+        with Middlebox("127.0.0.1", old_port) as box:
+            url = make_url(database_url).set(host="127.0.0.1", port=box.port)
+            yield Failover(
+                url.render_as_string(hide_password=False),
+                ("127.0.0.1", old_port),
+                (server_url.host, server_url.port or 3306),
+                box,
+                admin,
+            )
+    finally:
+        admin.exec_driver_sql("SET GLOBAL read_only = OFF")
+        admin.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        for account in users if grant_tables_on else []:
+            admin.exec_driver_sql(f"DROP USER IF EXISTS {account}")
+        # root as the suite's own server has it (the grant tables stay on until its next
+        # restart): every right, no password, on the socket and on 127.0.0.1.
+        for root in ("'root'@'localhost'", "'root'@'127.0.0.1'") if grant_tables_on else []:
+            admin.exec_driver_sql(f"CREATE OR REPLACE USER {root}")
+            admin.exec_driver_sql(f"GRANT ALL ON *.* TO {root} WITH GRANT OPTION")
+        admin.close()
+        assert answers_on_its_socket(owned_server.process), "root lost its rights"
+
+
+def place_order(engine) -> int:
+    """One unit of work that writes; returns the port of the server that took it."""
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO {FAILOVER_TABLE} (id) VALUES (1)"))
+        return conn.execute(text("SELECT @@port")).scalar_one()
+
+
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
+def test_pre_ping_keeps_a_connection_to_the_demoted_server(failover, driver, engines):
+    """After the failover, new connections would reach the writable new primary, but the
+    pool's connection is alive on the old one: pre-ping passes, and every write fails."""
+    engine = engines.snippet_engine(PRE_PING, with_driver(failover.url, driver))
+    assert place_order(engine) == failover.old[1]
+    failover.fail_over()
+    for _ in range(3):  # the same connection again and again: the error does not go away
+        with pytest.raises(DBAPIError) as caught:
+            place_order(engine)
+        assert_read_only(caught.value, driver)
+        assert not caught.value.connection_invalidated
+        with engine.connect() as conn:  # checked out (and pinged) like any other
+            where = conn.execute(text("SELECT @@port, @@read_only")).one()
+        assert tuple(where) == (failover.old[1], 1), "still on the demoted server"
+
+
+def test_recycle_does_not_help_after_failover(failover, engines):
+    engine = engines.snippet_engine(RECYCLE, failover.url)
+    place_order(engine)
+    failover.fail_over()
+    with pytest.raises(DBAPIError) as caught:  # the connection is seconds old
+        place_order(engine)
+    assert_read_only(caught.value, "mysqldb")
+
+
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
+def test_read_only_handler_reconnects_to_the_new_primary(failover, driver, engines):
+    """read_only_failover.py: the failed write invalidates the pool; the next unit of work
+    (the application's retry) connects anew, and reaches the new primary."""
+    engine = engines.snippet_engine(FAILOVER, with_driver(failover.url, driver))
+    assert place_order(engine) == failover.old[1]
+    failover.fail_over()
+    with pytest.raises(DBAPIError) as caught:
+        place_order(engine)
+    assert_read_only(caught.value, driver)
+    assert caught.value.connection_invalidated
+    assert place_order(engine) == failover.new[1]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_1927_connection_was_killed_is_a_disconnect_except_with_mysql_connector(driver):
+    """MariaDB's 1927 is in the MySQL dialect's list since SQLAlchemy 1.3.19 (#5493);
+    the mysql-connector dialect has its own list, without it."""
+    dialect = create_engine(f"mysql+{driver}://").dialect
+    dbapi = dialect.dbapi  # the driver's module (or SQLAlchemy's asyncio adaptation of it)
+    if driver == "mysqlconnector":
+        error = dbapi.OperationalError(msg="Connection was killed", errno=1927)
+    else:
+        error = dbapi.OperationalError(1927, "Connection was killed")
+    assert dialect.is_disconnect(error, None, None) is (driver != "mysqlconnector")
+
+
+def assert_read_only(error: DBAPIError, driver: str) -> None:
+    """1290 from the demoted server, in the words the page shows for this driver."""
+    assert code_of(error.orig) == 1290, error
+    lines = [exception_line(error.orig), exception_line(error).splitlines()[0]]
+    shown = lines_shown([READ_ONLY_TEXTS])
+    assert [line for line in lines if line not in shown] == [], (driver, lines)
 
 
 # --- KILL CONNECTION and KILL QUERY ---------------------------------------------------

@@ -41,8 +41,12 @@ from clients import ASYNC_DRIVERS, DRIVERS, SYNC_DRIVERS, with_driver
 from disconnects import IdleTimeout, kill_once_running, kill_once_running_async
 from error_texts import (
     FAREWELL_4031,
+    LOOK_ALIKE_SECTIONS,
+    READ_ONLY_TEXTS,
     SECTIONS,
     SHARED_SESSION_SECTIONS,
+    TOO_MANY_CONNECTIONS,
+    TOO_MANY_CONNECTIONS_MORE,
     assert_4031_text_on_page,
     code_in_line,
     exception_line,
@@ -290,3 +294,37 @@ def test_shared_session_texts_are_the_concurrency_pages_blocks():
     assert set(SHARED_SESSION_SECTIONS) <= set(texts_on_page("error-messages"))
     assert set(SHARED_SESSION_SECTIONS) <= set(texts_on_page("concurrency"))
     assert not set(SHARED_SESSION_SECTIONS) & set(SECTIONS.values())
+
+
+def test_read_only_texts_are_the_causes_pages_block_and_not_disconnects():
+    """The index shows a write refused by a read-only server (1290) from the same block as
+    docs/causes.*.md, whose tests compare it with the real errors after a failover
+    (tests/test_causes.py). SQLAlchemy does not take 1290 for a disconnect."""
+    assert READ_ONLY_TEXTS in texts_on_page("error-messages")
+    assert READ_ONLY_TEXTS in texts_on_page("causes")
+    import mysql.connector
+
+    for group in groups(READ_ONLY_TEXTS):
+        code = code_in_line(group[0])
+        assert code == 1290, group[0]
+        if group[0].startswith("mysql.connector"):
+            error = mysql.connector.errors.DatabaseError(msg="read-only", errno=code)
+            dialect = create_engine("mysql+mysqlconnector://").dialect
+        elif group[0].startswith("pymysql"):
+            error = pymysql.err.OperationalError(code, "read-only")
+            dialect = create_engine("mysql+pymysql://").dialect
+        else:
+            error = MySQLdb.OperationalError(code, "read-only")
+            dialect = create_engine("mysql+mysqldb://").dialect
+        assert not dialect.is_disconnect(error, None, None), group[0]
+
+
+def test_look_alike_texts_are_the_look_alikes_pages_blocks():
+    """The index shows the look-alikes (pool timeout, no rows, too many connections) from
+    the same blocks as docs/look-alikes.*.md, whose tests produce them against a real
+    server (tests/test_look_alikes.py); none is among the disconnect blocks."""
+    assert set(LOOK_ALIKE_SECTIONS) <= set(texts_on_page("error-messages"))
+    assert set(LOOK_ALIKE_SECTIONS) <= set(texts_on_page("look-alikes"))
+    assert not set(LOOK_ALIKE_SECTIONS) & set(SECTIONS.values())
+    too_many = {TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_MORE}
+    assert too_many <= set(texts_on_page("error-messages"))
