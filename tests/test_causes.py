@@ -16,7 +16,7 @@ import time
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from clients import ASYNC_PRE_PING_FAILS, SYNC_DRIVERS, linked_client_library, with_driver
@@ -255,6 +255,119 @@ def test_max_allowed_packet_query_shows_the_setting(database_url, engines):
     with engine.connect() as conn:
         _, [(name, value)] = run_sql(snippet("max_allowed_packet.sql:check"), conn)
     assert name == "max_allowed_packet" and int(value) >= 1024 * 1024
+
+
+# pandas DataFrame.to_sql, on the suite's own server with max_allowed_packet set to 1 MiB
+# (GLOBAL only: MariaDB's session value is read-only). The same 8,000 rows of about 210
+# bytes (1.7 MB in all) are written without chunksize (fails) and by the page's snippet.
+SMALL_PACKET_LIMIT = 1024 * 1024
+TO_SQL_ROWS = 8000
+
+
+def readings():
+    import pandas as pd
+
+    return pd.DataFrame({"id": range(TO_SQL_ROWS), "note": ["x" * 200] * TO_SQL_ROWS})
+
+
+def pandas_takes_this_sqlalchemy() -> bool:
+    """pandas hands an Engine to its SQLAlchemy code only from the SQLAlchemy version it
+    lists as its minimum (2.0.42 for pandas 3.1); with SQLAlchemy 1.4 it warns and fails."""
+    import sqlalchemy
+    from packaging.version import Version
+    from pandas.compat._optional import VERSIONS
+
+    return Version(sqlalchemy.__version__) >= Version(VERSIONS["sqlalchemy"])
+
+
+@pytest.fixture
+def small_packet_url(owned_server, engines):
+    """The owned server's URL, its GLOBAL max_allowed_packet 1 MiB for this test."""
+
+    def set_limit(value: int) -> None:
+        admin = engines.create(owned_server.url)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"SET GLOBAL max_allowed_packet = {value}")
+        admin.dispose()
+
+    admin = engines.create(owned_server.url)
+    with admin.begin() as conn:
+        original = conn.execute(text("SELECT @@GLOBAL.max_allowed_packet")).scalar_one()
+        conn.exec_driver_sql("DROP TABLE IF EXISTS readings")
+        conn.exec_driver_sql("CREATE TABLE readings (id BIGINT, note TEXT)")
+    admin.dispose()
+    set_limit(SMALL_PACKET_LIMIT)
+    try:
+        yield owned_server.url  # new connections get the 1 MiB limit
+    finally:
+        set_limit(original)
+
+
+def rows_in_readings(url: str, engines) -> int:
+    with engines.create(url).connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM readings")).scalar_one()
+
+
+def assert_pandas_refuses_sqlalchemy_1_4(engine) -> None:
+    with pytest.warns(UserWarning, match="only supports SQLAlchemy"):
+        with pytest.raises(AttributeError, match="cursor"):
+            readings().to_sql("readings", engine, if_exists="append", index=False)
+
+
+# Without chunksize, the whole DataFrame goes in one statement: with method="multi" (one
+# INSERT of every row), and with mysql-connector's executemany (it joins every row into
+# one INSERT). mysqlclient's and PyMySQL's executemany split it themselves (below).
+@pytest.mark.parametrize(
+    ("driver", "method"),
+    [("mysqldb", "multi"), ("pymysql", "multi"), ("mysqlconnector", "multi"),
+     ("mysqlconnector", None)],
+)  # fmt: skip
+def test_to_sql_without_chunksize_exceeds_max_allowed_packet(
+    small_packet_url, driver, method, engines
+):
+    engine = engines.create(with_driver(small_packet_url, driver))
+    if not pandas_takes_this_sqlalchemy():
+        assert_pandas_refuses_sqlalchemy_1_4(engine)
+        return
+    with pytest.raises((OperationalError, PendingRollbackError)) as caught:
+        readings().to_sql("readings", engine, if_exists="append", index=False, method=method)
+    error = caught.value
+    if isinstance(error, OperationalError):  # the driver's error, as on the page
+        assert error.orig.args[0] in {1153, 2006, 2013, 2055}, error
+        assert error.connection_invalidated, error
+    else:
+        # Observed now and then (and always with if_exists="replace"): pandas ends its
+        # transaction as if nothing had failed, SQLAlchemy's commit finds the connection
+        # invalidated, and its error replaces the driver's in the traceback.
+        assert "Can't reconnect until invalid transaction is rolled back" in str(error)
+    assert rows_in_readings(small_packet_url, engines) == 0
+
+
+@pytest.mark.parametrize("driver", ["mysqldb", "pymysql"])
+def test_to_sql_executemany_is_split_by_mysqlclient_and_pymysql(small_packet_url, driver, engines):
+    """Without method="multi", pandas passes the rows to executemany, which these two
+    drivers rewrite into multi-row INSERTs of at most 64 KiB (mysqlclient) or 1,024,000
+    bytes (PyMySQL): below 1 MiB, so the same data goes through without chunksize."""
+    engine = engines.create(with_driver(small_packet_url, driver))
+    if not pandas_takes_this_sqlalchemy():
+        assert_pandas_refuses_sqlalchemy_1_4(engine)
+        return
+    readings().to_sql("readings", engine, if_exists="append", index=False)
+    assert rows_in_readings(small_packet_url, engines) == TO_SQL_ROWS
+
+
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
+def test_to_sql_chunksize_keeps_each_insert_below_max_allowed_packet(
+    small_packet_url, driver, engines
+):
+    namespace = engines.load_snippet(
+        snippet("to_sql_chunksize.py"), with_driver(small_packet_url, driver)
+    )
+    if not pandas_takes_this_sqlalchemy():
+        assert_pandas_refuses_sqlalchemy_1_4(namespace["engine"])
+        return
+    namespace["save"](readings(), "readings")
+    assert rows_in_readings(small_packet_url, engines) == TO_SQL_ROWS
 
 
 # --- A middlebox ends idle TCP connections --------------------------------------------
