@@ -26,7 +26,18 @@ from middlebox import Middlebox
 from pages import DOCS, ROOT, languages, render
 from pool import checked_out_id, connection_id, pool_sees_connections_aged, wait_past_recycle
 from runners import run_sql
-from settings import NLB_IDLE_TIMEOUT, assert_recycles_before, default_argument, engine_options
+from settings import (
+    AZURE_LB_IDLE_TIMEOUT,
+    KUBE_PROXY_CONNTRACK_ESTABLISHED,
+    NLB_IDLE_TIMEOUT,
+    PROXYSQL_WAIT_TIMEOUT,
+    RDS_PROXY_IDLE_CLIENT_TIMEOUT,
+    assert_recycles_before,
+    default_argument,
+    engine_options,
+    highest_recycle_below,
+    recycles_too_late,
+)
 
 PAGE = "causes"
 PRE_PING = "mysql_server_has_gone_away/pre_ping.py"  # the article's fixes, shown here too
@@ -49,7 +60,11 @@ def assert_disconnect(caught) -> None:
 @pytest.mark.parametrize("lang", languages())
 def test_every_cell_names_a_test(lang):
     page = (ROOT / "docs" / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
-    table = [line for line in page.splitlines() if line.startswith("|")][2:]
+    # The first table: the one under "Which fix helps" (later tables list vendors' limits).
+    lines = page.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    table = lines[start:end][2:]
     assert table, "the page has no table"
     defined = {
         name
@@ -747,6 +762,39 @@ def test_recommended_timeouts_are_the_ones_the_page_names(target):
     if target == snippet("aiomysql_timeout.py"):
         timeout = default_argument(target, "scalar", "timeout")
         assert timeout == AIOMYSQL_REQUEST_TIMEOUT, timeout
+
+
+# The limits table: the snippets' values measured against the other defaults it lists.
+
+
+def test_page_sizes_recycle_for_azure_load_balancers_default():
+    """The page: timeouts.py's 300 s is too long behind Azure Load Balancer's default of
+    4 minutes; the rule gives at most 216 s there, and the page says so."""
+    assert recycles_too_late(snippet("timeouts.py"), AZURE_LB_IDLE_TIMEOUT)
+    highest = highest_recycle_below(AZURE_LB_IDLE_TIMEOUT)
+    assert highest == 216
+    for lang, words in {
+        "ja": [f"{highest} 秒", "4 分"],
+        "en": [f"{highest} seconds", "4 minutes"],
+    }.items():
+        page = (DOCS / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
+        assert [w for w in words if w not in page] == [], lang
+
+
+def test_articles_recycle_is_too_long_behind_rds_proxys_default():
+    """The page: the main article's pool_recycle (3600) is too long behind RDS Proxy."""
+    assert recycles_too_late(RECYCLE, RDS_PROXY_IDLE_CLIENT_TIMEOUT)
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_limits_table_names_the_defaults_the_rule_tests_use(lang):
+    page = (DOCS / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
+    seconds = [NLB_IDLE_TIMEOUT, RDS_PROXY_IDLE_CLIENT_TIMEOUT, KUBE_PROXY_CONNTRACK_ESTABLISHED]
+    rows = [line for line in page.splitlines() if line.startswith("| [")]
+    table = "\n".join(rows)
+    assert [s for s in seconds if str(s) not in table] == []
+    assert f"{PROXYSQL_WAIT_TIMEOUT * 1000:,}" in table  # ProxySQL counts milliseconds
+    assert ("4 分" if lang == "ja" else "4 minutes") in table  # Azure
 
 
 @pytest.mark.parametrize(
