@@ -302,6 +302,9 @@ FAREWELL_CODES = {
     "libmariadb": 4031,  # mysqlclient on MariaDB Connector/C reads the packet
     "pymysql": 2013,  # an ERR packet numbered 0 -> CR_SERVER_LOST (connections.py)
     "mysqlconnector": 2055,  # pure Python: its next write finds the socket closed
+    # Its C extension (9.4.0, noxfile.py's session): "MySQL Connection not available.",
+    # with no number in the line.
+    "mysqlconnector_cext": None,
 }
 
 
