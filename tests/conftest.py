@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 
 from browser import BuildFailed, build_site, launch_chromium, missing_browser, serve
 from disconnects import IdleTimeout
+from middlebox import Middlebox
 from runners import load_snippet
 from servers import (
     LOCAL_SERVER,
@@ -181,6 +182,16 @@ def engines() -> Iterator[Engines]:
 def idle_timeout() -> IdleTimeout:
     """Shorten the server's idle timeout for this test's connections, and wait past it."""
     return IdleTimeout()
+
+
+@pytest.fixture
+def middlebox(server_url) -> Iterator[Middlebox]:
+    """A TCP proxy in front of the server that can end its connections the way a load
+    balancer, a NAT or (emulated) a MySQL 8.0.24+ server does (tests/middlebox.py)."""
+    if server_url.query.get("unix_socket"):
+        pytest.skip("the middlebox is a TCP proxy: this server is reached by a unix socket")
+    with Middlebox(server_url.host, server_url.port or 3306) as box:
+        yield box
 
 
 # --- The built site, served, in a browser ------------------------------------------------

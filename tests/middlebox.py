@@ -16,6 +16,35 @@ import threading
 from contextlib import suppress
 from dataclasses import dataclass, field
 
+# MySQL 8.0.24 and later, on a connection idle past wait_timeout, send error 4031 and then
+# close it. Where: sql-common/net_serv.cc, net_read_raw_loop() (mysql/mysql-server, 8.0 and
+# later): "if (net->pkt_nr == 0 && (vio_was_timeout(net->vio) || ...)) net->last_errno =
+# ER_CLIENT_INTERACTION_TIMEOUT;" then "my_error(net->last_errno, MYF(0));", which the server
+# sends as an ERR packet ("Attempt to send error message to client although the client won't
+# be expecting messages") before it closes the socket. pkt_nr is 0 there: the server was
+# waiting for the first packet of the next command (do_command() calls net_new_transaction()
+# first), so the ERR packet carries sequence id 0. The client, which next sends a command
+# (sequence 0) and expects its reply as 1, finds this 0 instead.
+ER_CLIENT_INTERACTION_TIMEOUT = 4031
+FAREWELL_SQLSTATE = b"HY000"  # MySQL's SQLSTATE for a server error with none of its own
+FAREWELL_MESSAGE = (
+    b"The client was disconnected by the server because of inactivity. "
+    b"See wait_timeout and interactive_timeout for configuring this behavior."
+)
+
+
+def error_packet(code: int, sqlstate: bytes, message: bytes, sequence_id: int) -> bytes:
+    """A MySQL protocol ERR packet (CLIENT_PROTOCOL_41): 3-byte little-endian payload
+    length, sequence id; then 0xFF, the error code (2 bytes, little-endian), '#', the
+    5-character SQLSTATE and the message."""
+    payload = b"\xff" + struct.pack("<H", code) + b"#" + sqlstate + message
+    return struct.pack("<I", len(payload))[:3] + bytes([sequence_id]) + payload
+
+
+FAREWELL_4031 = error_packet(
+    ER_CLIENT_INTERACTION_TIMEOUT, FAREWELL_SQLSTATE, FAREWELL_MESSAGE, sequence_id=0
+)
+
 
 @dataclass
 class _Pair:
@@ -74,6 +103,20 @@ class Middlebox:
                 if pump.is_alive():
                     raise RuntimeError("a middlebox pump still holds its socket: no RST sent")
 
+    def say_farewell_4031_all(self) -> None:
+        """End every current connection as MySQL 8.0.24+ ends one idle past wait_timeout:
+        its ERR packet 4031 (FAREWELL_4031, byte for byte), then a FIN. The server behind
+        the middlebox (MariaDB here) only sees its client go away: the packet is the
+        middlebox's emulation of MySQL's, not a MySQL server's."""
+        for pair in self._take_pairs():
+            pair.ended.set()
+            with suppress(OSError):
+                pair.client.sendall(FAREWELL_4031)
+            for sock in (pair.client, pair.server):
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+
     def drop_all(self) -> None:
         """Silently drop all traffic of every current connection, in both directions.
 
@@ -96,6 +139,12 @@ class Middlebox:
         stay where they are. What a failover does: DNS or a virtual IP now names the
         new primary, while connections opened before still reach the old one."""
         self.upstream = (host, port)
+    def url(self, database_url: str) -> str:
+        """The same database URL, through this middlebox."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(database_url).set(host="127.0.0.1", port=self.port)
+        return url.render_as_string(hide_password=False)
 
     def stop(self) -> None:
         self._closed = True

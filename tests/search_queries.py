@@ -155,6 +155,13 @@ QUERIES = [
     Query("スレッドでセッションを共有", CONCURRENCY, "ja"),
     Query("似ているが原因の違うエラー", LOOK_ALIKES, "ja"),
     Query("読み取り専用 フェイルオーバー", CAUSES, "ja"),
+    # Named proxies and cloud services with idle limits, and pandas (the causes page).
+    Query("ProxySQL", CAUSES),
+    Query("RDS Proxy", CAUSES),
+    Query("Cloud NAT", CAUSES),
+    Query("HAProxy timeout", CAUSES),
+    Query("ロードバランサー アイドル", CAUSES, "ja"),
+    Query("to_sql max_allowed_packet", CAUSES),
     # English phrases.
     Query("pooled connections die while idle", ARTICLE, "en"),
     Query("error messages by driver", ERRORS, "en"),

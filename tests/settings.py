@@ -58,6 +58,13 @@ def default_argument(target: str, function: str, name: str):
 # and AWS's Network Load Balancer's TCP idle timeout (the causes page).
 WAIT_TIMEOUT_DEFAULT = 28800
 NLB_IDLE_TIMEOUT = 350
+# The causes page's table of vendors' documented defaults, in seconds (each row links its
+# source): Azure Load Balancer 4 minutes, RDS Proxy's IdleClientTimeout 30 minutes,
+# ProxySQL's mysql-wait_timeout 8 hours, kube-proxy's conntrack established timeout 24 h.
+AZURE_LB_IDLE_TIMEOUT = 4 * 60
+RDS_PROXY_IDLE_CLIENT_TIMEOUT = 1800
+PROXYSQL_WAIT_TIMEOUT = 8 * 3600
+KUBE_PROXY_CONNTRACK_ESTABLISHED = 86400
 # The pages: keep pool_recycle at least a tenth below the shortest idle limit on the way.
 RECYCLE_MARGIN = 0.1
 
@@ -71,3 +78,13 @@ def assert_recycles_before(target: str, limit: int) -> None:
         f"{target}: pool_recycle={recycle} must be at least {RECYCLE_MARGIN:.0%} below the "
         f"idle limit of {limit} s the page names (at most {highest:g})"
     )
+
+
+def highest_recycle_below(limit: int) -> int:
+    """The largest whole number of seconds the page's rule allows below `limit`."""
+    return int(limit * (1 - RECYCLE_MARGIN))
+
+
+def recycles_too_late(target: str, limit: int) -> bool:
+    """The snippet's pool_recycle breaks the page's rule against `limit`."""
+    return engine_options(target).get("pool_recycle", 0) > limit * (1 - RECYCLE_MARGIN)

@@ -16,11 +16,18 @@ import time
 import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from clients import ASYNC_PRE_PING_FAILS, DRIVERS, SYNC_DRIVERS, linked_client_library, with_driver
+from clients import (
+    ASYNC_PRE_PING_FAILS,
+    DRIVERS,
+    SYNC_DRIVERS,
+    client_of,
+    linked_client_library,
+    with_driver,
+)
 from disconnects import kill_once_running
 from error_texts import KILLED_CODES, READ_ONLY_TEXTS, code_of, exception_line, lines_shown
 from middlebox import Middlebox
@@ -28,7 +35,18 @@ from pages import DOCS, ROOT, languages, render
 from pool import checked_out_id, connection_id, pool_sees_connections_aged, wait_past_recycle
 from runners import run_sql
 from servers import answers_on_its_socket
-from settings import NLB_IDLE_TIMEOUT, assert_recycles_before, default_argument, engine_options
+from settings import (
+    AZURE_LB_IDLE_TIMEOUT,
+    KUBE_PROXY_CONNTRACK_ESTABLISHED,
+    NLB_IDLE_TIMEOUT,
+    PROXYSQL_WAIT_TIMEOUT,
+    RDS_PROXY_IDLE_CLIENT_TIMEOUT,
+    assert_recycles_before,
+    default_argument,
+    engine_options,
+    highest_recycle_below,
+    recycles_too_late,
+)
 
 PAGE = "causes"
 PRE_PING = "mysql_server_has_gone_away/pre_ping.py"  # the article's fixes, shown here too
@@ -51,7 +69,11 @@ def assert_disconnect(caught) -> None:
 @pytest.mark.parametrize("lang", languages())
 def test_every_cell_names_a_test(lang):
     page = (ROOT / "docs" / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
-    table = [line for line in page.splitlines() if line.startswith("|")][2:]
+    # The first table: the one under "Which fix helps" (later tables list vendors' limits).
+    lines = page.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    table = lines[start:end][2:]
     assert table, "the page has no table"
     defined = {
         name
@@ -401,20 +423,132 @@ def test_max_allowed_packet_query_shows_the_setting(database_url, engines):
     assert name == "max_allowed_packet" and int(value) >= 1024 * 1024
 
 
-# --- A middlebox ends idle TCP connections --------------------------------------------
+# pandas DataFrame.to_sql, on the suite's own server with max_allowed_packet set to 1 MiB
+# (GLOBAL only: MariaDB's session value is read-only). The same 8,000 rows of about 210
+# bytes (1.7 MB in all) are written without chunksize (fails) and by the page's snippet.
+SMALL_PACKET_LIMIT = 1024 * 1024
+TO_SQL_ROWS = 8000
+
+
+def readings():
+    import pandas as pd
+
+    return pd.DataFrame({"id": range(TO_SQL_ROWS), "note": ["x" * 200] * TO_SQL_ROWS})
+
+
+def pandas_takes_this_sqlalchemy() -> bool:
+    """pandas hands an Engine to its SQLAlchemy code only from the SQLAlchemy version it
+    lists as its minimum (2.0.42 for pandas 3.1); with SQLAlchemy 1.4 it warns and fails."""
+    import sqlalchemy
+    from packaging.version import Version
+    from pandas.compat._optional import VERSIONS
+
+    return Version(sqlalchemy.__version__) >= Version(VERSIONS["sqlalchemy"])
 
 
 @pytest.fixture
-def middlebox(server_url):
-    if server_url.query.get("unix_socket"):
-        pytest.skip("the middlebox is a TCP proxy: this server is reached by a unix socket")
-    with Middlebox(server_url.host, server_url.port or 3306) as box:
-        yield box
+def small_packet_url(owned_server, engines):
+    """The owned server's URL, its GLOBAL max_allowed_packet 1 MiB for this test."""
+
+    def set_limit(value: int) -> None:
+        admin = engines.create(owned_server.url)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"SET GLOBAL max_allowed_packet = {value}")
+        admin.dispose()
+
+    admin = engines.create(owned_server.url)
+    with admin.begin() as conn:
+        original = conn.execute(text("SELECT @@GLOBAL.max_allowed_packet")).scalar_one()
+        conn.exec_driver_sql("DROP TABLE IF EXISTS readings")
+        conn.exec_driver_sql("CREATE TABLE readings (id BIGINT, note TEXT)")
+    admin.dispose()
+    set_limit(SMALL_PACKET_LIMIT)
+    try:
+        yield owned_server.url  # new connections get the 1 MiB limit
+    finally:
+        set_limit(original)
+
+
+def rows_in_readings(url: str, engines) -> int:
+    with engines.create(url).connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM readings")).scalar_one()
+
+
+def assert_pandas_refuses_sqlalchemy_1_4(engine) -> None:
+    with pytest.warns(UserWarning, match="only supports SQLAlchemy"):
+        with pytest.raises(AttributeError, match="cursor"):
+            readings().to_sql("readings", engine, if_exists="append", index=False)
+
+
+# Without chunksize, the whole DataFrame goes in one statement: with method="multi" (one
+# INSERT of every row), and with mysql-connector's executemany (it joins every row into
+# one INSERT). mysqlclient's and PyMySQL's executemany split it themselves (below).
+@pytest.mark.parametrize(
+    ("driver", "method"),
+    [("mysqldb", "multi"), ("pymysql", "multi"), ("mysqlconnector", "multi"),
+     ("mysqlconnector", None)],
+)  # fmt: skip
+def test_to_sql_without_chunksize_exceeds_max_allowed_packet(
+    small_packet_url, driver, method, engines
+):
+    engine = engines.create(with_driver(small_packet_url, driver))
+    if not pandas_takes_this_sqlalchemy():
+        assert_pandas_refuses_sqlalchemy_1_4(engine)
+        return
+    # What escapes differs by driver and run (the branches below); the test asserts each.
+    with pytest.raises(Exception) as caught:  # noqa: PT011
+        readings().to_sql("readings", engine, if_exists="append", index=False, method=method)
+    error = caught.value
+    if isinstance(error, OperationalError):  # the driver's error, as on the page
+        assert error.orig.args[0] in {1153, 2006, 2013, 2055}, error
+        assert error.connection_invalidated, error
+    elif isinstance(error, PendingRollbackError):
+        # Observed now and then: pandas ends its transaction as if nothing had failed,
+        # SQLAlchemy's commit finds the connection invalidated, and its error replaces
+        # the driver's in the traceback.
+        assert "Can't reconnect until invalid transaction is rolled back" in str(error)
+    else:
+        # mysql-connector's C extension (9.4.0, noxfile.py's session): its own error from
+        # pandas' cleanup escapes, not wrapped by SQLAlchemy, with nothing chained to it.
+        assert client_of(driver) == "mysqlconnector_cext", repr(error)
+        assert type(error).__name__ == "MySQLInterfaceError", repr(error)
+        assert str(error) == "Lost connection to MySQL server during query", repr(error)
+    assert rows_in_readings(small_packet_url, engines) == 0
+
+
+@pytest.mark.parametrize("driver", ["mysqldb", "pymysql"])
+def test_to_sql_executemany_is_split_by_mysqlclient_and_pymysql(small_packet_url, driver, engines):
+    """Without method="multi", pandas passes the rows to executemany, which these two
+    drivers rewrite into multi-row INSERTs of at most 64 KiB (mysqlclient) or 1,024,000
+    bytes (PyMySQL): below 1 MiB, so the same data goes through without chunksize."""
+    engine = engines.create(with_driver(small_packet_url, driver))
+    if not pandas_takes_this_sqlalchemy():
+        assert_pandas_refuses_sqlalchemy_1_4(engine)
+        return
+    readings().to_sql("readings", engine, if_exists="append", index=False)
+    assert rows_in_readings(small_packet_url, engines) == TO_SQL_ROWS
+
+
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
+def test_to_sql_chunksize_keeps_each_insert_below_max_allowed_packet(
+    small_packet_url, driver, engines
+):
+    namespace = engines.load_snippet(
+        snippet("to_sql_chunksize.py"), with_driver(small_packet_url, driver)
+    )
+    if not pandas_takes_this_sqlalchemy():
+        assert_pandas_refuses_sqlalchemy_1_4(namespace["engine"])
+        return
+    namespace["save"](readings(), "readings")
+    assert rows_in_readings(small_packet_url, engines) == TO_SQL_ROWS
+
+
+# --- A middlebox ends idle TCP connections --------------------------------------------
 
 
 def through(middlebox, database_url: str) -> str:
-    url = make_url(database_url).set(host="127.0.0.1", port=middlebox.port)
-    return url.render_as_string(hide_password=False)
+    """The database URL through the middlebox (the conftest fixture `middlebox`)."""
+    return middlebox.url(database_url)
 
 
 def shortened_timeouts(engine, *names: str, seconds: int = 2) -> dict:
@@ -778,6 +912,39 @@ def test_recommended_timeouts_are_the_ones_the_page_names(target):
     if target == snippet("aiomysql_timeout.py"):
         timeout = default_argument(target, "scalar", "timeout")
         assert timeout == AIOMYSQL_REQUEST_TIMEOUT, timeout
+
+
+# The limits table: the snippets' values measured against the other defaults it lists.
+
+
+def test_page_sizes_recycle_for_azure_load_balancers_default():
+    """The page: timeouts.py's 300 s is too long behind Azure Load Balancer's default of
+    4 minutes; the rule gives at most 216 s there, and the page says so."""
+    assert recycles_too_late(snippet("timeouts.py"), AZURE_LB_IDLE_TIMEOUT)
+    highest = highest_recycle_below(AZURE_LB_IDLE_TIMEOUT)
+    assert highest == 216
+    for lang, words in {
+        "ja": [f"{highest} 秒", "4 分"],
+        "en": [f"{highest} seconds", "4 minutes"],
+    }.items():
+        page = (DOCS / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
+        assert [w for w in words if w not in page] == [], lang
+
+
+def test_articles_recycle_is_too_long_behind_rds_proxys_default():
+    """The page: the main article's pool_recycle (3600) is too long behind RDS Proxy."""
+    assert recycles_too_late(RECYCLE, RDS_PROXY_IDLE_CLIENT_TIMEOUT)
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_limits_table_names_the_defaults_the_rule_tests_use(lang):
+    page = (DOCS / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
+    seconds = [NLB_IDLE_TIMEOUT, RDS_PROXY_IDLE_CLIENT_TIMEOUT, KUBE_PROXY_CONNTRACK_ESTABLISHED]
+    rows = [line for line in page.splitlines() if line.startswith("| [")]
+    table = "\n".join(rows)
+    assert [s for s in seconds if str(s) not in table] == []
+    assert f"{PROXYSQL_WAIT_TIMEOUT * 1000:,}" in table  # ProxySQL counts milliseconds
+    assert ("4 分" if lang == "ja" else "4 minutes") in table  # Azure
 
 
 @pytest.mark.parametrize(

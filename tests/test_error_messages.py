@@ -37,7 +37,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from clients import ASYNC_DRIVERS, DRIVERS, SYNC_DRIVERS, with_driver
+from clients import ASYNC_DRIVERS, DRIVERS, SYNC_DRIVERS, client_of, with_driver
 from disconnects import IdleTimeout, kill_once_running, kill_once_running_async
 from error_texts import (
     FAREWELL_4031,
@@ -55,7 +55,9 @@ from error_texts import (
     texts_on_page,
     without_address,
 )
-from pool import connection_id
+from pool import checked_out_id, connection_id
+
+PRE_PING = "mysql_server_has_gone_away/pre_ping.py"  # the article's Fix 1
 
 
 def pasted_lines(error: DBAPIError) -> list[str]:
@@ -328,3 +330,51 @@ def test_look_alike_texts_are_the_look_alikes_pages_blocks():
     assert not set(LOOK_ALIKE_SECTIONS) & set(SECTIONS.values())
     too_many = {TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_MORE}
     assert too_many <= set(texts_on_page("error-messages"))
+# --- MySQL 8.0.24's farewell 4031, emulated by the test proxy ----------------------------
+# No MySQL server runs here. tests/middlebox.py sends, byte for byte, the ERR packet MySQL
+# 8.0.24+ sends before it closes a connection idle past wait_timeout (4031, sequence id 0;
+# the source is cited there), then closes the connection. What each driver makes of it:
+FAREWELL_CODES = {
+    "libmariadb": 4031,  # mysqlclient on MariaDB Connector/C reads the packet
+    "pymysql": 2013,  # an ERR packet numbered 0 -> CR_SERVER_LOST (connections.py)
+    "mysqlconnector": 2055,  # pure Python: its next write finds the socket closed
+    # Its C extension (9.4.0, noxfile.py's session): "MySQL Connection not available.",
+    # with no number in the line.
+    "mysqlconnector_cext": None,
+}
+
+
+def farewell_error(engine, middlebox) -> DBAPIError:
+    """A pooled connection gets the emulated farewell; the next statement fails."""
+    with engine.connect() as conn:
+        connection_id(conn)
+    middlebox.say_farewell_4031_all()
+    with pytest.raises(DBAPIError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return caught.value
+
+
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
+def test_emulated_4031_farewell_each_driver_reports(database_url, middlebox, driver, engines):
+    engine = engines.create(with_driver(middlebox.url(database_url), driver))
+    error = farewell_error(engine, middlebox)
+    lines = pasted_lines(error)
+    code = code_in_line(lines[0])
+    if client_of(driver) in FAREWELL_CODES:
+        assert code == FAREWELL_CODES[client_of(driver)], lines
+    if code == 4031:  # the page's "MySQL 8.0.24 and later" block, word for word
+        assert_on_page(lines, FAREWELL_4031)
+        # SQLAlchemy 1.4.37 and 2.0.0 added 4031 to the MySQL dialect's disconnect codes.
+        assert error.connection_invalidated, lines
+    else:  # the driver's own lost-connection text, as its block shows it
+        assert_on_page(lines, section_for(driver))
+
+
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
+def test_pre_ping_recovers_after_an_emulated_4031_farewell(
+    database_url, middlebox, driver, engines
+):
+    engine = engines.snippet_engine(PRE_PING, with_driver(middlebox.url(database_url), driver))
+    first = checked_out_id(engine)
+    middlebox.say_farewell_4031_all()
+    assert checked_out_id(engine) != first  # the ping got the farewell; a new connection
