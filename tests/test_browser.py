@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser import PageLog, ask_search_worker, search
+from browser import PageLog, ask_search_worker, search, search_pasted
 from pages import languages, page_path, pages, root
-from search_queries import QUERIES, in_language, search_cases
+from search_queries import PASTED_ERRORS, QUERIES, in_language, search_cases
 
 TOP = 2
 
@@ -73,7 +73,7 @@ def search_page(reader, site_url):
 def answers(search_page) -> dict[tuple[str, str], list[str]]:
     """Every query's result pages from each language root, (root's language, query) ->
     paths: Material's search worker answers them all in about a second."""
-    texts = [query.text for query in QUERIES]
+    texts = [query.text for query in QUERIES + PASTED_ERRORS]
     return {
         (lang, text): paths
         for lang in languages()
@@ -178,6 +178,58 @@ def test_the_search_box_shows_what_the_worker_answers(typed, answers, query, fro
     """What test_search_finds_the_page ranks is what a reader sees: the same pages, in
     the same order."""
     assert typed(query, from_lang) == answers[from_lang, query]
+
+
+# --- Pasted errors (docs/javascripts/error-search.js) ------------------------------------
+
+# A pasted error "finds its page" when the page is among the first 3 results in the reader's
+# language (issues 14 and 15).
+PASTED_TOP = 3
+NOTICES = {
+    "ja": ("次の語を除いた結果です: ", "次の語で検索した結果です: "),
+    "en": ("Showing results without: ", "Showing results for: "),
+}
+PASTED_CASES = [
+    pytest.param(*case, id=case.id) for case in search_cases(PASTED_ERRORS)
+]
+
+
+def assert_pasted_finds(results, query, expected, lang, from_lang):
+    ranked = in_language(results, lang)
+    assert set(expected) & set(ranked[:PASTED_TOP]), (
+        f"Pasting {query!r} from {root(from_lang)}: expected one of {expected} among the first "
+        f"{PASTED_TOP} {lang} results, got {ranked} (all results: {results}). Is "
+        f"docs/javascripts/error-search.js in mkdocs.yml's extra_javascript?"
+    )
+
+
+@pytest.mark.parametrize(CASE_ARGS, PASTED_CASES)
+def test_pasted_error_finds_nothing_with_materials_search_alone(
+    answers, query, expected, lang, from_lang
+):
+    """Why the script exists: Material's worker, asked directly, answers these with nothing."""
+    assert answers[from_lang, query] == []
+
+
+@pytest.mark.parametrize(CASE_ARGS, PASTED_CASES)
+def test_pasted_error_finds_its_page_and_names_the_words_left_out(
+    search_page, query, expected, lang, from_lang
+):
+    results, box, notice = search_pasted(search_page(from_lang), query)
+    assert_pasted_finds(results, query, expected, lang, from_lang)
+    assert box == query, "the box keeps what the reader typed"
+    # The notice names the words left out, or (none was) the words searched.
+    without, searched = NOTICES[from_lang]
+    assert notice.startswith((without, searched)), f"no notice: {notice!r}"
+    if notice.startswith(without):
+        left_out = notice.removeprefix(without).split(", ")
+        assert all(word and word in query for word in left_out), left_out
+
+
+@pytest.mark.parametrize(CASE_ARGS, TYPED_CASES)
+def test_a_query_that_finds_pages_shows_no_notice(search_page, answers, query, expected, lang, from_lang):
+    results, box, notice = search_pasted(search_page(from_lang), query)
+    assert (results, notice) == (answers[from_lang, query], "")
 
 
 # --- Language switcher -------------------------------------------------------------
