@@ -334,7 +334,9 @@ def search_pasted(page, text: str, paste: bool = False) -> tuple[list[str], str,
         box.fill(text)
     box.press("End")
     # The text the box shows (its `value` may be the script's fallback query).
-    shows = "box => Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').get.call(box)"
+    shows = (
+        "box => Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').get.call(box)"
+    )
     try:
         items.first.wait_for(state="attached", timeout=10_000)
     except PlaywrightTimeout:

@@ -22,9 +22,10 @@
  *      only (exception names, error codes). A notice under the box names the words left
  *      out. The box keeps what the reader typed: editing it searches the new text.
  *   3. A pasted traceback or log (several lines, or `Traceback (most recent call last)`,
- *      `File "...", line N`, `[SQL: ...]`, `(Background on this error at: ...)`) is
+ *      `File "...", line N`) is
  *      replaced in the box by its exception line, noise removed: the reader sees and can
  *      edit what is searched. (An <input> would join the lines of a paste otherwise.)
+ *      One pasted line is left as it is.
  *
  * Hooks, and why these (mkdocs-material 9.x; see components/search/query and
  * browser/worker in its source):
@@ -67,13 +68,11 @@
   const EXCEPTION = /(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Warning)\b/
   // A line that starts with one, followed by `:` and its message (or nothing).
   const EXCEPTION_LINE = new RegExp(`^(${EXCEPTION.source})(?::\\s*(.*))?$`)
-  // What a log line starts with: a timestamp, a level, a logger name in brackets.
-  const LOG_PREFIX = new RegExp([
-    String.raw`^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?`,
-    String.raw`(?:\s*[-|]?\s*\[?(?:CRITICAL|FATAL|ERROR|WARNING|WARN|INFO|DEBUG)\]?)?`,
-    String.raw`(?:\s*[-|]?\s*\[?[\w.]+\]?\s*[-:|]?)?\s*`,
-  ].join(""))
-  const LEVEL_PREFIX = /^\[?(?:CRITICAL|FATAL|ERROR|WARNING|WARN)\]?[\s:]+(?:[\w.]+:)?/
+  // What a log line starts with: a timestamp, then perhaps a level
+  // (`2026-11-25 03:12:44,123 ERROR ...`, `[2026-11-25T03:12:44Z] [ERROR] ...`).
+  const LOG_PREFIX = new RegExp(
+    String.raw`^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?` +
+    String.raw`(?:[\s\-|:]*\[?(?:CRITICAL|FATAL|ERROR|WARNING|WARN|INFO|DEBUG)\]?)?[\s\-|:]*`)
   // Noise inside an exception line: SQLAlchemy's appendices, URLs, paths.
   const NOISE = [
     /\[SQL:[\s\S]*?\](?=\s*(?:\[|\(Background|$))/g, // [SQL: SELECT ...] (may hold brackets)
@@ -86,10 +85,12 @@
   // The driver modules whose exceptions readers see (preferred after SQLAlchemy's).
   const DRIVERS = /^(?:MySQLdb|_mysql_exceptions|pymysql|mysql\.connector|aiomysql|asyncmy|mariadb)\b/
 
-  /** True when `text` is a traceback or log, not a query typed by hand. */
+  /** True when `text` is a traceback or log (several lines, or a traceback's marks), not
+   *  one error line: a single line, even with `[SQL: ...]` or SQLAlchemy's link, is
+   *  pasted as it is (Material finds it, or the fallback below does). */
   function looksLikeTraceback(text) {
-    return /\n/.test(text.trim()) ||
-      /Traceback \(most recent call last\)|\bFile "[^"]*", line \d+|\[SQL: |\(Background on this error at: /.test(text)
+    return /[\r\n]/.test(text.trim()) ||
+      /Traceback \(most recent call last\)|\bFile "[^"]*", line \d+/.test(text)
   }
 
   /** The line without SQLAlchemy's appendices, URLs and paths. */
@@ -106,15 +107,20 @@
    */
   function extractError(text) {
     const lines = text.split(/\r\n|\r|\n/)
-      .map(line => line.trim().replace(LOG_PREFIX, "").replace(LEVEL_PREFIX, "").trim())
+      .map(line => line.trim().replace(LOG_PREFIX, "").trim())
       .filter(Boolean)
     const found = []
     for (const line of lines) {
       // `File "...", line N, in f` and the source lines under it are not the error.
       if (/^File "/.test(line) || /^Traceback \(most recent call last\)/.test(line)) continue
-      const match = EXCEPTION_LINE.exec(line) || EXCEPTION_LINE.exec(
-        line.slice(line.search(EXCEPTION)))  // `... failed: pymysql.err.OperationalError: ...`
-      if (match && (match[2] !== undefined || match.index === 0)) found.push({ name: match[1], line: match[0] })
+      let match = EXCEPTION_LINE.exec(line)
+      if (!match && line.search(EXCEPTION) > 0) {
+        // An exception line after other words (`[app] query failed: pymysql.err...: ...`),
+        // with a message: not a source line such as `except OperationalError:`.
+        const rest = EXCEPTION_LINE.exec(line.slice(line.search(EXCEPTION)))
+        if (rest && rest[2]) match = rest
+      }
+      if (match) found.push({ name: match[1], line: match[0] })
     }
     const pick = found.filter(f => /^sqlalchemy\./.test(f.name)).pop() ||
       found.filter(f => DRIVERS.test(f.name)).pop() ||
