@@ -245,7 +245,11 @@
   // The notice under the box: which words were left out.
   const meta = document.querySelector(".md-search-result__meta")
   const shown = document.createElement("p")
-  shown.className = "md-search-result__meta error-search-notice"
+  // Its own class (tests and Material's code look for .md-search-result__meta); the look
+  // of Material's result count, in the page's full text colour (contrast as the body's).
+  shown.className = "error-search-notice"
+  shown.style.cssText = "margin:0;padding:0 .8rem;font-size:.64rem;line-height:1.8rem;" +
+    "color:var(--md-default-fg-color);background-color:var(--md-default-fg-color--lightest)"
   shown.setAttribute("role", "status")
   shown.hidden = true
   if (meta) meta.after(shown)
