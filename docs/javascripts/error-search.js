@@ -36,9 +36,10 @@
  *     text; otherwise it returns the box's text, so Material behaves as without this script.
  *   - To know that the worker found nothing, and for which query, the script watches the
  *     messages of Material's worker: `Worker.prototype.postMessage` is wrapped to spot the
- *     worker that receives the search index (the first SETUP message, which Material sends
- *     after fetching the index, so after this script ran), then the script listens to that
- *     worker's answers. Messages pass unchanged; answers arrive in the order of the queries.
+ *     worker that receives the search index (a SETUP message, which Material sends after
+ *     fetching the index, so after this script ran, to the worker its bundle created before
+ *     this script ran: workers created later are told apart), then the script listens to
+ *     that worker's answers. Messages pass unchanged; answers come in the order of queries.
  *   - The words known to each language come from the search index Material fetched
  *     (search/search_index.json, from the browser's cache), split with the site's own
  *     search separator (mkdocs.yml: plugins: search: separator).
@@ -294,12 +295,22 @@
       !longer.some(root => doc.location.startsWith(root.root)))
   }
 
-  // Material's worker: the first to receive the search index. Its queries, in order.
+  // Material's worker: created by its bundle before this script ran, and the first of
+  // those to receive the search index. A worker created later (another script's, or a
+  // test's) is not it, even if its SETUP comes first. Its queries, in order.
   let worker = null
   const asked = []
-  const post = Worker.prototype.postMessage
-  Worker.prototype.postMessage = function (message, ...rest) {
-    if (!worker && message && message.type === SETUP) {
+  const later = new WeakSet()
+  const Original = window.Worker
+  window.Worker = class extends Original {
+    constructor(...args) {
+      super(...args)
+      later.add(this)
+    }
+  }
+  const post = Original.prototype.postMessage
+  Original.prototype.postMessage = function (message, ...rest) {
+    if (!worker && message && message.type === SETUP && !later.has(this)) {
       worker = this
       worker.addEventListener("message", answered)
       loadVocabulary()
