@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import pytest
 
-from accessibility_checks import AXE, OPTIONS, SCHEMES
-from browser import NOTICE, PageLog, ask_search_worker, search, search_pasted
+from browser import PageLog, ask_search_worker, search, search_pasted
 from clients import with_driver
 from pages import languages, page_path, pages, root
 from runners import run_script
@@ -248,23 +247,6 @@ def test_a_query_that_finds_pages_is_searched_as_typed_with_no_notice(
     worker answers for the query as typed, and no notice."""
     results, box, notice = search_pasted(search_page(from_lang), query)
     assert (results, box, notice) == (answers[from_lang, query], query, "")
-
-
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_the_notice_passes_the_accessibility_checks(page, site_url, scheme):
-    """axe-core on the notice alone (contrast, role): the article's audit does not open
-    the search box."""
-    page.emulate_media(color_scheme=scheme)
-    try:
-        page.goto(site_url + root("en"))
-        _, _, notice = search_pasted(page, "Flask-SQLAlchemy: Can't reconnect")
-        assert notice, "no notice shown"
-        options = {**OPTIONS, "resultTypes": ["violations"]}
-        results = AXE.run(page, context={"include": [[NOTICE]]}, options=options).response
-    finally:
-        page.emulate_media(color_scheme=None)
-    assert results["passes"], "axe-core checked nothing"
-    assert not results["violations"], results["violations"]
 
 
 # A paste of several lines, or with a traceback's marks, is reduced to its exception line
