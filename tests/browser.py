@@ -289,3 +289,61 @@ def search(page, query: str) -> list[str]:
     return page.locator("ol.md-search-result__list > li.md-search-result__item").evaluate_all(
         "items => items.map(item => new URL(item.querySelector('a').href).pathname)"
     )
+
+
+# --- The site's script for pasted errors (docs/javascripts/error-search.js) -------------
+
+# The notice it shows under the search box when it left words out.
+NOTICE = ".error-search-notice"
+
+_PASTE = """
+([box, text]) => {
+  // A paste as the browser delivers it. Without a script that takes it over, the
+  // browser inserts the text, its line breaks removed (an <input> holds one line).
+  const clipboardData = new DataTransfer()
+  clipboardData.setData("text/plain", text)
+  const paste = new ClipboardEvent("paste", { clipboardData, bubbles: true, cancelable: true })
+  if (box.dispatchEvent(paste)) {
+    box.setRangeText(text.replace(/[\\r\\n]/g, ""), box.selectionStart, box.selectionEnd, "end")
+    box.dispatchEvent(new Event("input", { bubbles: true }))
+  }
+}
+"""
+
+
+def search_pasted(page, text: str, paste: bool = False) -> tuple[list[str], str, str]:
+    """Type (or, with `paste`, paste) `text` into the empty search box and wait until the
+    result list shows pages; returns (the pages' paths, the box's text, the notice shown
+    or ""). When no page comes within 10 s, the paths are [] (what the reader is left
+    with). Unlike search(), it waits past a first "No matching documents": the script
+    searches again after it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    config = json.loads(page.locator("#__config").text_content())
+    placeholder = config["translations"]["search.result.placeholder"]
+    box = page.locator("input.md-search__input")
+    items = page.locator("ol.md-search-result__list > li.md-search-result__item")
+
+    box.fill("")
+    box.press("End")
+    expect(page.locator(".md-search-result__meta").first).to_have_text(placeholder)
+    if paste:
+        page.evaluate(_PASTE, [box.element_handle(), text])
+    else:
+        box.fill(text)
+    box.press("End")
+    # The text the box shows (its `value` may be the script's fallback query).
+    shows = (
+        "box => Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').get.call(box)"
+    )
+    try:
+        items.first.wait_for(state="attached", timeout=10_000)
+    except PlaywrightTimeout:
+        return [], box.evaluate(shows), ""
+    paths = items.evaluate_all(
+        "items => items.map(item => new URL(item.querySelector('a').href).pathname)"
+    )
+    notice = page.locator(NOTICE)
+    shown = notice.count() and notice.is_visible()
+    return paths, box.evaluate(shows), notice.inner_text() if shown else ""

@@ -191,8 +191,8 @@ class SearchCase(NamedTuple):
         return f"{root(self.from_lang)} {self.query}"
 
 
-def search_cases() -> list[SearchCase]:
-    """Every query, from every language root."""
+def search_cases(queries: list[Query] | None = None) -> list[SearchCase]:
+    """Every query (of QUERIES, or of `queries`), from every language root."""
     return [
         SearchCase(
             query.text,
@@ -200,6 +200,106 @@ def search_cases() -> list[SearchCase]:
             query.lang or from_lang,
             from_lang,
         )
-        for query in QUERIES
+        for query in (QUERIES if queries is None else queries)
         for from_lang in languages()
     ]
+
+
+# Pasted error lines that Material's search alone answers with "No matching documents"
+# (issue 15): lunr reads them as query syntax (`Word-Word:` a field that does not exist,
+# double quotes a phrase whose every word is required, a lone `Word:` dropped). The site's
+# script (docs/javascripts/error-search.js) searches them again as text, without the
+# words that are on no page; a notice names those words. Typed into the box from / and /en/.
+PASTED_ERRORS = [
+    # The queries of issue 15, as reported.
+    Query("Flask-SQLAlchemy: Can't reconnect until invalid transaction is rolled back", ARTICLE),
+    Query(
+        """PendingRollbackError("Can't reconnect until invalid transaction is rolled back. Please rollback() fully before proceeding (Background on this error at: https://sqlalche.me/e/20/8s2b)")""",
+        ARTICLE,
+    ),
+    Query(
+        """(MySQLdb._exceptions.OperationalError) (2013, "Lost connection to MySQL server at 'handshake: reading initial communication packet', system error: 0")""",
+        ANY_ERROR_PAGE,
+    ),
+    Query(
+        """sqlalchemy.exc.ProgrammingError: (_mysql_exceptions.ProgrammingError) (2014, "Commands out of sync; you can't run this command now")""",
+        SHARED_SESSION_PAGES,
+    ),
+    Query("ProgrammingError: (2014", SHARED_SESSION_PAGES),
+    # Of the same shapes: a platform's name before the error line, a message cut in the
+    # middle of a word (between quotes), a Japanese sentence around an error line.
+    Query(
+        "Amazon-RDS: sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query')",
+        ANY_ERROR_PAGE,
+    ),
+    Query(
+        """docker-compose: MySQLdb.OperationalError: (2006, "Server has gone away")""",
+        ANY_ERROR_PAGE,
+    ),
+    Query('''OperationalError: "Lost connection to MySQL server during quer"''', ANY_ERROR_PAGE),
+    # A log line: timestamp, level and logger before the error; a quoted word on no page.
+    Query(
+        """2026-11-25 03:12:44,123 ERROR [app] MySQLdb.OperationalError: (2013, "Lost connection to server during query; giving up")""",
+        ANY_ERROR_PAGE,
+    ),
+    Query(
+        "本番で Flask-SQLAlchemy: Can't reconnect until invalid transaction is rolled back と出ます",
+        ARTICLE,
+        "ja",
+    ),
+]
+
+
+# Tracebacks and logs as readers copy them (issue 14), pasted into the box: the site's
+# script puts their exception line in the box instead (SQLAlchemy's, else the driver's),
+# noise removed. Hand-copied shapes; tests/test_browser.py also pastes the tracebacks the
+# article's reproduction prints, run for real.
+TRACEBACKS = [
+    # The last lines only: SQLAlchemy's exception line, its SQL, parameters and link.
+    Query(
+        """sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query')
+[SQL: SELECT users.id, users.name
+FROM users
+WHERE users.id = %(pk_1)s]
+[parameters: {'pk_1': 42}]
+(Background on this error at: https://sqlalche.me/e/20/e3q8)""",
+        ANY_ERROR_PAGE,
+    ),
+    # A log line: timestamp, level and logger before the error, the SQL on the next line.
+    Query(
+        """2026-11-25 03:12:44,123 ERROR [app.db] sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'MySQL server has gone away')
+[SQL: SELECT 1]
+(Background on this error at: https://sqlalche.me/e/20/e3q8)""",
+        ANY_ERROR_PAGE,
+    ),
+    # A chained traceback with Windows paths (the driver's exception first).
+    Query(
+        """Traceback (most recent call last):
+  File "C:\\Users\\dev\\app\\.venv\\Lib\\site-packages\\sqlalchemy\\engine\\base.py", line 1967, in _exec_single_context
+    self.dialect.do_execute(
+  File "C:\\Users\\dev\\app\\.venv\\Lib\\site-packages\\MySQLdb\\cursors.py", line 319, in _query
+    db.query(q)
+MySQLdb.OperationalError: (2013, 'Lost connection to server during query')
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "C:\\Users\\dev\\app\\main.py", line 12, in <module>
+    conn.execute(text("SELECT 1"))
+sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2013, 'Lost connection to server during query')
+[SQL: SELECT 1]
+(Background on this error at: https://sqlalche.me/e/20/e3q8)""",
+        ANY_ERROR_PAGE,
+    ),
+    # The follow-on error of a Session used again after the failure, without rollback().
+    Query(
+        """Traceback (most recent call last):
+  File "/srv/app/jobs.py", line 41, in run
+    session.execute(text("SELECT 1"))
+  File "/srv/app/.venv/lib/python3.11/site-packages/sqlalchemy/orm/session.py", line 2362, in execute
+    return self._execute_internal(
+           ^^^^^^^^^^^^^^^^^^^^^^^
+sqlalchemy.exc.PendingRollbackError: Can't reconnect until invalid transaction is rolled back.  Please rollback() fully before proceeding (Background on this error at: https://sqlalche.me/e/20/8s2b)""",
+        ARTICLE,
+    ),
+]

@@ -1,4 +1,5 @@
 """The article through axe-core in headless Chromium; every page: scripts/accessibility.py.
+The notice under the search box (docs/javascripts/error-search.js) is checked here too.
 
 axe-core is the engine behind Lighthouse's accessibility score; the axe-playwright-python
 package ships it. The checks are its WCAG 2.2 A and AA rules and its best practices:
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 import pytest
 
-from accessibility_checks import OPTIONS, SCHEMES, audit_page, check
-from pages import languages, page_path
+from accessibility_checks import AXE, OPTIONS, SCHEMES, audit_page, check
+from browser import NOTICE, search_pasted
+from pages import languages, page_path, root
 
 # On the worker of the docs checks (test_site.py), which has built the site already and
 # has little else to do; the search tests (test_browser.py) keep theirs to themselves.
@@ -44,3 +46,21 @@ def test_article_passes_the_accessibility_checks(audited, site_url, path, scheme
         f"{path} ({scheme} scheme) fails axe-core's checks (colours: "
         "docs/stylesheets/extra.css):\n" + "\n".join(problems)
     )
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_search_notice_passes_the_accessibility_checks(browser, site_url, scheme):
+    """axe-core on the notice under the search box (docs/javascripts/error-search.js) alone:
+    the article's audit does not open the search box, and does not load the search index
+    the notice needs."""
+    page = browser.new_page(color_scheme=scheme)
+    try:
+        page.goto(site_url + root("en"))
+        _, _, notice = search_pasted(page, "Flask-SQLAlchemy: Can't reconnect")
+        assert notice, "no notice shown"
+        options = {**OPTIONS, "resultTypes": ["violations"]}
+        results = AXE.run(page, context={"include": [[NOTICE]]}, options=options).response
+    finally:
+        page.close()
+    assert results["passes"], "axe-core checked nothing"
+    assert not results["violations"], results["violations"]

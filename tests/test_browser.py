@@ -19,9 +19,18 @@ from __future__ import annotations
 
 import pytest
 
-from browser import PageLog, ask_search_worker, search
+from browser import PageLog, ask_search_worker, search, search_pasted
+from clients import with_driver
 from pages import languages, page_path, pages, root
-from search_queries import QUERIES, in_language, search_cases
+from runners import run_script
+from search_queries import (
+    ANY_ERROR_PAGE,
+    PASTED_ERRORS,
+    QUERIES,
+    TRACEBACKS,
+    in_language,
+    search_cases,
+)
 
 TOP = 2
 
@@ -73,7 +82,7 @@ def search_page(reader, site_url):
 def answers(search_page) -> dict[tuple[str, str], list[str]]:
     """Every query's result pages from each language root, (root's language, query) ->
     paths: Material's search worker answers them all in about a second."""
-    texts = [query.text for query in QUERIES]
+    texts = [query.text for query in QUERIES + PASTED_ERRORS]
     return {
         (lang, text): paths
         for lang in languages()
@@ -178,6 +187,149 @@ def test_the_search_box_shows_what_the_worker_answers(typed, answers, query, fro
     """What test_search_finds_the_page ranks is what a reader sees: the same pages, in
     the same order."""
     assert typed(query, from_lang) == answers[from_lang, query]
+
+
+# --- Pasted errors (docs/javascripts/error-search.js) ------------------------------------
+
+# A pasted error "finds its page" when the page is among the first 3 results in the reader's
+# language (issues 14 and 15).
+PASTED_TOP = 3
+NOTICES = {
+    "ja": ("次の語を除いた結果です: ", "次の語で検索した結果です: "),
+    "en": ("Showing results without: ", "Showing results for: "),
+}
+PASTED_CASES = [pytest.param(*case, id=case.id) for case in search_cases(PASTED_ERRORS)]
+PASTED_FROM = [
+    pytest.param(case.query, case.from_lang, id=case.id) for case in search_cases(PASTED_ERRORS)
+]
+TYPED_FROM = [
+    pytest.param(case.query, case.from_lang, id=case.id)
+    for case in search_cases()
+    if case.query in TYPED
+]
+
+
+def assert_pasted_finds(results, query, expected, lang, from_lang):
+    ranked = in_language(results, lang)
+    assert set(expected) & set(ranked[:PASTED_TOP]), (
+        f"Pasting {query!r} from {root(from_lang)}: expected one of {expected} among the first "
+        f"{PASTED_TOP} {lang} results, got {ranked} (all results: {results}). Is "
+        f"docs/javascripts/error-search.js in mkdocs.yml's extra_javascript?"
+    )
+
+
+@pytest.mark.parametrize(("query", "from_lang"), PASTED_FROM)
+def test_pasted_error_finds_nothing_with_materials_search_alone(answers, query, from_lang):
+    """Why the script exists: Material's worker, asked directly, answers these with nothing."""
+    assert answers[from_lang, query] == []
+
+
+@pytest.mark.parametrize(CASE_ARGS, PASTED_CASES)
+def test_pasted_error_finds_its_page_and_names_the_words_left_out(
+    search_page, query, expected, lang, from_lang
+):
+    results, box, notice = search_pasted(search_page(from_lang), query)
+    assert_pasted_finds(results, query, expected, lang, from_lang)
+    assert box == query, "the box keeps what the reader typed"
+    # The notice names the words left out, or (none was) the words searched.
+    without, searched = NOTICES[from_lang]
+    assert notice.startswith((without, searched)), f"no notice: {notice!r}"
+    if notice.startswith(without):
+        left_out = notice.removeprefix(without).split(", ")
+        assert all(word and word in query for word in left_out), left_out
+
+
+@pytest.mark.parametrize(("query", "from_lang"), TYPED_FROM)
+def test_a_query_that_finds_pages_is_searched_as_typed_with_no_notice(
+    search_page, answers, query, from_lang
+):
+    """The script leaves alone a query that finds pages: the box lists what Material's
+    worker answers for the query as typed, and no notice."""
+    results, box, notice = search_pasted(search_page(from_lang), query)
+    assert (results, box, notice) == (answers[from_lang, query], query, "")
+
+
+# A paste of several lines, or with a traceback's marks, is reduced to its exception line
+# (SQLAlchemy's, else the driver's), noise removed: what the box then shows. The script's
+# extractError(), run in the page; the first lines are the pastes of TRACEBACKS, in order.
+EXTRACTED = [
+    "sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query')",
+    "sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'MySQL server has gone away')",
+    "sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2013, 'Lost connection to server during query')",
+    "sqlalchemy.exc.PendingRollbackError: Can't reconnect until invalid transaction is rolled back. Please rollback() fully before proceeding",
+]
+EXTRACTIONS = [
+    *zip((query.text for query in TRACEBACKS), EXTRACTED, strict=True),
+    # The driver's line when SQLAlchemy's is not in the paste; a log line's prefix removed.
+    (
+        "Traceback (most recent call last):\n"
+        '  File "/app/db.py", line 9, in ping\n'
+        "    cursor.execute(sql)\n"
+        "pymysql.err.OperationalError: (2006, \"MySQL server has gone away (BrokenPipeError(32, 'Broken pipe'))\")",
+        "pymysql.err.OperationalError: (2006, \"MySQL server has gone away (BrokenPipeError(32, 'Broken pipe'))\")",
+    ),
+    (
+        "[2026-11-25T03:12:44Z] [ERROR] worker failed: mysql.connector.errors.OperationalError: 2055: Lost connection to MySQL server at '127.0.0.1:3306', system error: 32 Broken pipe\n"
+        "    at /srv/app/worker.py line 12",
+        "mysql.connector.errors.OperationalError: 2055: Lost connection to MySQL server at '127.0.0.1:3306', system error: 32 Broken pipe",
+    ),
+    # A source line that names an exception is not the error.
+    (
+        "    except OperationalError:\n        raise\nasyncmy.errors.OperationalError: (2013, 'Lost connection to MySQL server during query')",
+        "asyncmy.errors.OperationalError: (2013, 'Lost connection to MySQL server during query')",
+    ),
+]
+TRACEBACK_CASES = [pytest.param(*case, id=case.id) for case in search_cases(TRACEBACKS)]
+
+
+@pytest.fixture(scope="module")
+def extracted(search_page) -> list[str]:
+    """extractError() of each text of EXTRACTIONS, in the page (one evaluate)."""
+    return search_page("en").evaluate(
+        "texts => texts.map(text => window.errorSearch.extractError(text))",
+        [text for text, _ in EXTRACTIONS],
+    )
+
+
+@pytest.mark.parametrize("case", range(len(EXTRACTIONS)))
+def test_extraction_keeps_the_exception_line_without_noise(extracted, case):
+    text, line = EXTRACTIONS[case]
+    assert extracted[case] == line, f"from the paste:\n{text}"
+
+
+def test_a_plain_query_is_not_taken_for_a_traceback(search_page):
+    looks = search_page("en").evaluate(
+        "texts => texts.map(text => window.errorSearch.looksLikeTraceback(text))",
+        [query.text for query in QUERIES] + [text for text, _ in EXTRACTIONS],
+    )
+    assert looks == [False] * len(QUERIES) + [True] * len(EXTRACTIONS)
+
+
+@pytest.mark.parametrize(CASE_ARGS, TRACEBACK_CASES)
+def test_pasted_traceback_finds_its_page(search_page, query, expected, lang, from_lang):
+    results, box, _ = search_pasted(search_page(from_lang), query, paste=True)
+    assert_pasted_finds(results, query, expected, lang, from_lang)
+    assert box == EXTRACTED[[q.text for q in TRACEBACKS].index(query)], "the box shows the line"
+
+
+# The article's reproduction (an idle connection the server closed), run for real with
+# each driver: the traceback it prints, pasted whole.
+ARTICLE_REPRODUCTION = "mysql_server_has_gone_away/reproduce.py"
+
+
+@pytest.mark.parametrize("driver", ["mysqldb", "pymysql"])
+def test_pasted_traceback_of_the_articles_reproduction_finds_its_page(
+    search_page, database_url, tmp_path, driver
+):
+    result = run_script(ARTICLE_REPRODUCTION, with_driver(database_url, driver), tmp_path)
+    traceback = result.stderr
+    assert result.returncode == 1 and "Traceback (most recent call last)" in traceback, traceback
+    for lang in languages():
+        results, box, _ = search_pasted(search_page(lang), traceback, paste=True)
+        expected = [page_path(name, lang) for name in ANY_ERROR_PAGE]
+        assert_pasted_finds(results, traceback, expected, lang, lang)
+        assert box.startswith("sqlalchemy.exc.OperationalError: ("), (box, traceback)
+        assert "[SQL:" not in box and "sqlalche.me" not in box, box
 
 
 # --- Language switcher -------------------------------------------------------------
