@@ -36,9 +36,11 @@ PAGE = "sessions"
 # async_sessionmaker is SQLAlchemy 2.0's; 1.4 has sessionmaker(class_=AsyncSession).
 # The PendingRollbackError text differs too: 2.x adds "Please rollback() fully ...".
 SQLALCHEMY_1_4 = sqlalchemy.__version__.startswith("1.")
-PENDING_ROLLBACK = f"{PAGE}/pending_rollback.txt:" + (
-    "sqlalchemy_1_4" if SQLALCHEMY_1_4 else "sqlalchemy_2"
-)
+PENDING_ROLLBACK_TEXTS = {
+    "1.4": f"{PAGE}/errors.txt:sqlalchemy_1_4",
+    "2": f"{PAGE}/errors.txt:sqlalchemy_2",
+}
+PENDING_ROLLBACK = PENDING_ROLLBACK_TEXTS["1.4" if SQLALCHEMY_1_4 else "2"]
 SYNC = ["mysqldb", "pymysql"]
 ASYNC = ["aiomysql", "asyncmy"]
 
@@ -47,9 +49,9 @@ def snippet(name: str) -> str:
     return f"{PAGE}/{name}"
 
 
-def shown(name: str) -> str:
+def shown(target: str) -> str:
     """The output block the page shows."""
-    return render(snippet(name)) + "\n"
+    return render(target) + "\n"
 
 
 def printed(result) -> str:
@@ -64,12 +66,12 @@ def test_session_checks_out_at_first_statement_and_returns_at_commit_rollback_cl
     database_url, tmp_path
 ):
     result = run_script(snippet("checkout.py"), database_url, tmp_path)
-    assert printed(result) == shown("checkout.txt")
+    assert printed(result) == shown(snippet("checkout.txt"))
 
 
 def test_session_begin_block_commits_and_returns_the_connection(database_url, engines, tmp_path):
     result = run_script(snippet("begin.py"), database_url, tmp_path)
-    assert printed(result) == shown("begin.txt")
+    assert printed(result) == shown(snippet("begin.txt"))
     with engines.create(database_url).connect() as conn:  # committed: another connection sees it
         assert conn.execute(text("SELECT COUNT(*) FROM visits")).scalar_one() >= 1
 
@@ -79,7 +81,7 @@ def test_session_begin_block_commits_and_returns_the_connection(database_url, en
 
 def test_reading_an_expired_attribute_checks_a_connection_out_again(database_url, tmp_path):
     result = run_script(snippet("expire_on_commit.py"), database_url, tmp_path)
-    assert printed(result) == shown("expire_on_commit.txt")
+    assert printed(result) == shown(snippet("expire_on_commit.txt"))
 
 
 def test_expired_object_of_a_closed_session_raises_detached_instance_error(
@@ -88,14 +90,14 @@ def test_expired_object_of_a_closed_session_raises_detached_instance_error(
     result = run_script(snippet("detached.py"), database_url, tmp_path)
     assert result.returncode == 1, result.stdout
     last = result.stderr.strip().splitlines()[-1]
-    page = render(snippet("pending_rollback.txt:detached"))
+    page = render(snippet("errors.txt:detached"))
     normalise = lambda line: without_docs_version(without_object_addresses(line))  # noqa: E731
     assert normalise(last) == normalise(page), last
 
 
 def test_expire_on_commit_false_keeps_the_committed_values(database_url, tmp_path):
     result = run_script(snippet("expire_on_commit_false.py"), database_url, tmp_path)
-    assert printed(result) == shown("expire_on_commit_false.txt")
+    assert printed(result) == shown(snippet("expire_on_commit_false.txt"))
 
 
 # --- A Session kept open holds its connection across idle time ----------------------
@@ -153,7 +155,7 @@ def test_scoped_app_without_teardown_fails_every_request_after_one_disconnect(
         app["serve"]([1])
         idle_timeout.wait()  # one disconnect: the server closes the held, idle connection
         app["serve"]([2, 3, 4])
-        assert capsys.readouterr().out == shown("scoped_app.txt")
+        assert capsys.readouterr().out == shown(snippet("scoped_app.txt"))
         with pytest.raises(PendingRollbackError) as caught:  # the text the page shows
             app["handle_request"]()
         assert without_docs_version(exception_line(caught.value)) == without_docs_version(
@@ -176,7 +178,7 @@ def test_scoped_app_with_teardown_serves_every_request(
     assert engine.pool.checkedout() == 0, "the teardown returned the connection"
     idle_timeout.wait()
     app["serve"]([2, 3, 4])
-    assert capsys.readouterr().out == shown("scoped_app_teardown.txt")
+    assert capsys.readouterr().out == shown(snippet("scoped_app_teardown.txt"))
 
 
 @pytest.mark.parametrize("driver", SYNC)
@@ -208,7 +210,7 @@ def test_async_session_returns_the_connection_at_the_end_of_the_block(
     if SQLALCHEMY_1_4:  # async_sessionmaker came with 2.0 (the page says so)
         assert "cannot import name 'async_sessionmaker'" in result.stderr, result.stderr
         return
-    assert printed(result) == shown("async_session.txt")
+    assert printed(result) == shown(snippet("async_session.txt"))
 
 
 @pytest.mark.parametrize("driver", ASYNC)
@@ -217,7 +219,7 @@ def test_sessionmaker_with_async_session_class_works_on_1_4_and_2(
 ):
     url = with_driver(database_url, driver)
     result = run_script(snippet("async_session_1_4.py"), url, tmp_path)
-    assert printed(result) == shown("async_session.txt")
+    assert printed(result) == shown(snippet("async_session.txt"))
 
 
 @pytest.mark.parametrize("driver", ASYNC)
