@@ -20,6 +20,7 @@ ARTICLE = "mysql-server-has-gone-away"
 CAUSES = "causes"
 DRIVERS = "drivers"
 CONCURRENCY = "concurrency"
+SESSIONS = "sessions"
 # An error text, a fragment of one or its code is shown on every page about that
 # error: the index, the article, the causes and the drivers page. Any of them is a
 # right landing page (each explains the error and links to its fix); lunr's scoring
@@ -100,7 +101,8 @@ QUERIES = [
     Query("Lost connection to MySQL server during query", ANY_ERROR_PAGE),
     Query("Connection reset by peer", ANY_ERROR_PAGE),
     Query("Broken pipe", ANY_ERROR_PAGE),
-    Query("Can't reconnect until invalid transaction is rolled back", ARTICLE),
+    Query("Can't reconnect until invalid transaction is rolled back", SESSIONS),
+    Query("PendingRollbackError", SESSIONS),
     Query("Packet sequence number wrong", SHARED_SESSION_PAGES),
     # Error codes.
     Query("2006", ANY_ERROR_PAGE),
@@ -117,6 +119,8 @@ QUERIES = [
     Query("interactive_timeout", ARTICLE),
     Query("init_command", ARTICLE),
     Query("create_engine(DATABASE_URL, pool_pre_ping=True)", ARTICLE),
+    Query("expire_on_commit", SESSIONS),
+    Query("scoped_session remove", SESSIONS),
     # Japanese, as a reader types it: without spaces, and with.
     Query("接続が切れる", ARTICLE, "ja"),
     Query("接続 切れる", ARTICLE, "ja"),
@@ -136,6 +140,7 @@ QUERIES = [
     Query("クライアントライブラリ", ERRORS, "ja"),
     Query("スレッド セッション 共有", CONCURRENCY, "ja"),
     Query("スレッドでセッションを共有", CONCURRENCY, "ja"),
+    Query("セッション トランザクション", SESSIONS, "ja"),
     # English phrases.
     Query("pooled connections die while idle", ARTICLE, "en"),
     Query("error messages by driver", ERRORS, "en"),

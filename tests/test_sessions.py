@@ -88,9 +88,7 @@ def test_reading_an_expired_attribute_checks_a_connection_out_again(database_url
     assert printed(result) == shown(snippet("expire_on_commit.txt"))
 
 
-def test_expired_object_of_a_closed_session_raises_detached_instance_error(
-    database_url, tmp_path
-):
+def test_expired_object_of_a_closed_session_raises_detached_instance_error(database_url, tmp_path):
     result = run_script(snippet("detached.py"), database_url, tmp_path)
     assert result.returncode == 1, result.stdout
     last = result.stderr.strip().splitlines()[-1]
@@ -134,9 +132,7 @@ def test_module_level_session_fails_after_idle_even_with_pre_ping(
 
 @pytest.mark.parametrize("driver", SYNC)
 def test_session_per_request_survives_idle(database_url, engines, idle_timeout, driver):
-    app = engines.load_snippet(
-        snippet("session_per_request.py"), with_driver(database_url, driver)
-    )
+    app = engines.load_snippet(snippet("session_per_request.py"), with_driver(database_url, driver))
     engine = app["engine"]
     idle_timeout.shorten(engine)
     app["handle_request"]()
@@ -173,9 +169,7 @@ def test_scoped_app_without_teardown_fails_every_request_after_one_disconnect(
 def test_scoped_app_with_teardown_serves_every_request(
     database_url, engines, idle_timeout, capsys, driver
 ):
-    app = engines.load_snippet(
-        snippet("scoped_app_teardown.py"), with_driver(database_url, driver)
-    )
+    app = engines.load_snippet(snippet("scoped_app_teardown.py"), with_driver(database_url, driver))
     engine = app["engine"]
     idle_timeout.shorten(engine)
     app["serve"]([1])
@@ -192,9 +186,7 @@ def test_teardown_ends_the_loop_after_a_disconnect_inside_a_request(
     """The connection is lost while a request holds it (here: idle inside the request,
     as a slow call to another service would keep it): that request fails, the teardown
     rolls back, and the next request is served."""
-    app = engines.load_snippet(
-        snippet("scoped_app_teardown.py"), with_driver(database_url, driver)
-    )
+    app = engines.load_snippet(snippet("scoped_app_teardown.py"), with_driver(database_url, driver))
     idle_timeout.shorten(app["engine"])
     Session = app["Session"]
     Session.execute(text("SELECT 1"))  # a request in progress holds the connection ...
