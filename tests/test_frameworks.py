@@ -12,7 +12,9 @@ not install them (noxfile.py, NEEDS_SQLALCHEMY_2), and their tests check that in
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import time
 
 import httpx
 import pytest
@@ -20,10 +22,12 @@ import sqlalchemy
 
 from clients import ASYNC_PRE_PING_FAILS, with_driver
 from error_texts import IDLE_DISCONNECT_CODES, lines_shown, section_for
-from runners import run_server
+from pool import count_pings, pool_sees_connections_aged
+from runners import load_snippet, run_server
 
 PAGE = "frameworks"
 SQLALCHEMY_1_4 = sqlalchemy.__version__.startswith("1.")
+FLASK = ["flask", "--app", "{module}", "run", "--host", "127.0.0.1", "--port", "{port}"]
 UVICORN = ["uvicorn", "{module}:app", "--host", "127.0.0.1", "--port", "{port}"]
 PRE_PING = ("pool_pre_ping=True", "")  # the fix taken out: create_engine(url, )
 LOG_ERROR = re.compile(r"^\S+: \((\d{4}), .*\)$", re.M)
@@ -31,6 +35,18 @@ LOG_ERROR = re.compile(r"^\S+: \((\d{4}), .*\)$", re.M)
 
 def snippet(name: str) -> str:
     return f"{PAGE}/{name}"
+
+
+def not_installed_on_sqlalchemy_1_4(module: str) -> bool:
+    """Flask-SQLAlchemy 3.1 and SQLModel require SQLAlchemy 2.0: on 1.4, assert that the
+    run left them out (noxfile.py NEEDS_SQLALCHEMY_2) and tell the caller to stop there."""
+    if not SQLALCHEMY_1_4:
+        return False
+    assert importlib.util.find_spec(module) is None, (
+        f"{module} is installed beside SQLAlchemy {sqlalchemy.__version__}: the 1.4 run "
+        "should leave it out (noxfile.py NEEDS_SQLALCHEMY_2)"
+    )
+    return True
 
 
 def get(server, path="/now") -> httpx.Response:
@@ -115,3 +131,166 @@ def test_fastapi_async_pre_ping_every_request_succeeds(
         log = server.log()
     assert statuses == [200, 200], log
     assert "Traceback" not in log, log
+
+
+# --- Flask-SQLAlchemy ---------------------------------------------------------------------
+
+
+def test_flask_sqlalchemy_first_request_after_idle_fails_without_engine_options(
+    database_url, tmp_path, idle_timeout
+):
+    """Without SQLALCHEMY_ENGINE_OPTIONS, Flask-SQLAlchemy's own pool_recycle of 7200 s
+    does not help a server that closes idle connections sooner: a 500, the 2006/2013 in
+    the log; its teardown removed the failed session, so the next request works."""
+    if not_installed_on_sqlalchemy_1_4("flask_sqlalchemy"):
+        return
+    url = idle_timeout.shorten_url(database_url)
+    options = ('app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}\n', "")
+    with run_server(snippet("flask_app.py"), url, tmp_path, FLASK, edit=options) as server:
+        statuses = requests_after_idle(server, url, idle_timeout)
+        log = server.log()
+    assert statuses == [500, 200], log
+    errors = driver_errors_logged(log)
+    assert errors and set(errors) <= set(lines_shown([section_for("mysqldb")])), log
+
+
+def test_flask_sqlalchemy_engine_options_pre_ping_every_request_succeeds(
+    database_url, tmp_path, idle_timeout
+):
+    if not_installed_on_sqlalchemy_1_4("flask_sqlalchemy"):
+        return
+    url = idle_timeout.shorten_url(database_url)
+    with run_server(snippet("flask_app.py"), url, tmp_path, FLASK) as server:
+        statuses = requests_after_idle(server, url, idle_timeout)
+        log = server.log()
+    assert statuses == [200, 200], log
+    assert "Traceback" not in log, log
+
+
+def flask_sqlalchemy_default_engine(database_url: str):
+    """An app with Flask-SQLAlchemy's defaults (no SQLALCHEMY_ENGINE_OPTIONS) and its engine."""
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    app = Flask("defaults")
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    db = SQLAlchemy(app)
+    with app.app_context():
+        return app, db, db.engine
+
+
+@pytest.mark.parametrize(("idle_for", "fails"), [(7000, True), (7200, False)])
+def test_flask_sqlalchemy_recycles_mysql_connections_after_7200_seconds(
+    database_url, idle_timeout, monkeypatch, idle_for, fails
+):
+    """Flask-SQLAlchemy 3.1 sets pool_recycle=7200 for mysql:// URLs (its source): a
+    connection the pool sees as 7,000 s old is handed out (dead here: the server closed
+    it), one 7,200.5 s old is replaced. No pre-ping by default."""
+    if not_installed_on_sqlalchemy_1_4("flask_sqlalchemy"):
+        return
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    app, db, engine = flask_sqlalchemy_default_engine(database_url)
+    try:
+        idle_timeout.shorten(engine)
+        pings = count_pings(engine, monkeypatch)
+        opened_at = time.time()
+        with app.app_context():
+            db.session.execute(text("SELECT 1"))
+        idle_timeout.wait()
+        pool_sees_connections_aged(monkeypatch, opened_at, idle_for)
+        with app.app_context():
+            if fails:
+                with pytest.raises(OperationalError):
+                    db.session.execute(text("SELECT 1"))
+            else:
+                assert db.session.execute(text("SELECT 1")).scalar_one() == 1
+        assert pings == [], "Flask-SQLAlchemy turned pre-ping on by itself"
+    finally:
+        engine.dispose()
+
+
+# --- SQLModel -------------------------------------------------------------------------------
+
+
+def test_sqlmodel_first_request_after_idle_fails_without_pre_ping(
+    database_url, tmp_path, idle_timeout
+):
+    if not_installed_on_sqlalchemy_1_4("sqlmodel"):
+        return
+    url = idle_timeout.shorten_url(database_url)
+    target = snippet("sqlmodel_app.py")
+    with run_server(target, url, tmp_path, UVICORN, edit=PRE_PING) as server:
+        statuses = requests_after_idle(server, url, idle_timeout)
+        log = server.log()
+    assert statuses == [500, 200], log
+    errors = driver_errors_logged(log)
+    assert errors and set(errors) <= set(lines_shown([section_for("mysqldb")])), log
+
+
+def test_sqlmodel_pre_ping_every_request_succeeds(database_url, tmp_path, idle_timeout):
+    if not_installed_on_sqlalchemy_1_4("sqlmodel"):
+        return
+    url = idle_timeout.shorten_url(database_url)
+    with run_server(snippet("sqlmodel_app.py"), url, tmp_path, UVICORN) as server:
+        statuses = requests_after_idle(server, url, idle_timeout)
+        log = server.log()
+    assert statuses == [200, 200], log
+    assert "Traceback" not in log, log
+
+
+# --- Options that never arrive: engine_from_config ------------------------------------------
+
+
+def pings_after_idle(engine, idle_timeout, monkeypatch):
+    """Use a connection, leave it idle past the timeout, use the pool again; returns the
+    pings sent and the error of the second use (None if it worked)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    idle_timeout.shorten(engine)
+    pings = count_pings(engine, monkeypatch)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    idle_timeout.wait()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as error:
+        return pings, error
+    return pings, None
+
+
+def test_engine_from_config_with_prefix_pings(database_url, engines, idle_timeout, monkeypatch):
+    engine = engines.snippet_engine(snippet("engine_from_config.py"), database_url)
+    pings, error = pings_after_idle(engine, idle_timeout, monkeypatch)
+    assert error is None, error
+    assert len(pings) == 1, "a ping at the checkout of the pooled connection"
+
+
+def test_engine_from_config_without_prefix_has_no_pre_ping(
+    database_url, engines, idle_timeout, monkeypatch
+):
+    engine = engines.snippet_engine(snippet("engine_from_config_no_prefix.py"), database_url)
+    pings, error = pings_after_idle(engine, idle_timeout, monkeypatch)
+    assert pings == [], "the unprefixed pool_pre_ping reached the engine"
+    assert error is not None and error.connection_invalidated, error
+
+
+@pytest.mark.parametrize("value", ["true", "false", "0", "no"])
+def test_engine_from_config_pre_ping_string_is_not_coerced(
+    database_url, engines, monkeypatch, value
+):
+    """engine_from_config coerces pool_recycle and pool_size to int (the dialect's
+    engine_config_types), not pool_pre_ping: any non-empty string, "false" too, turns
+    pre-ping on."""
+    namespace = load_snippet(snippet("engine_from_config.py"), database_url)
+    namespace["engine"].dispose()
+    settings = {**namespace["settings"], "sqlalchemy.pool_pre_ping": value}
+    engine = engines._keep(namespace["engine_from_config"](settings, prefix="sqlalchemy."))
+    pings = count_pings(engine, monkeypatch)
+    for _ in range(2):  # a new connection is not pinged; the pooled one is
+        with engine.connect():
+            pass
+    assert len(pings) == 1, f"pool_pre_ping={value!r}: no ping"
