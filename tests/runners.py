@@ -144,8 +144,7 @@ def run_server(
 
     `command` names the snippet's module as ``{module}`` and the port as ``{port}``; it
     runs with ``python -m`` in `tmp_path`. `edit` is one (old, new) replacement, `old`
-    exactly once in the snippet: the page's app with its fix taken out. A server that is
-    not listening within `ready_timeout` seconds, or that exits, fails the test with its log.
+    exactly once in the snippet: the page's app with its fix taken out.
     """
     file, _ = split_target(target)
     code = render(target) + "\n"
@@ -155,13 +154,24 @@ def run_server(
         code = code.replace(old, new)
     module = Path(file).stem
     (tmp_path / f"{module}.py").write_text(code, encoding="utf-8")
+    with serve_module(module, database_url, tmp_path, command, ready_timeout) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_module(
+    module: str, database_url: str, cwd: Path, command: list[str], ready_timeout: float = 30
+) -> Iterator[RunningServer]:
+    """run_server's work for a module already in `cwd` (a test's own app, not a page's).
+    A server that is not listening within `ready_timeout` seconds, or that exits, fails the
+    test with its log; it is stopped by its pid, however the block ends."""
     port = _free_port()
     args = [arg.format(module=module, port=port) for arg in command]
-    log_file = tmp_path / f"{module}.log"
+    log_file = cwd / f"{module}.log"
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"}
     with log_file.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", *args], cwd=tmp_path, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", *args], cwd=cwd, env=env, stdout=log, stderr=log
         )
     server = RunningServer(f"http://127.0.0.1:{port}", log_file, process.pid)
     try:

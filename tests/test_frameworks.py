@@ -23,7 +23,7 @@ import sqlalchemy
 from clients import ASYNC_PRE_PING_FAILS, with_driver
 from error_texts import IDLE_DISCONNECT_CODES, lines_shown, section_for
 from pool import count_pings, pool_sees_connections_aged
-from runners import load_snippet, run_server
+from runners import load_snippet, run_server, serve_module
 
 PAGE = "frameworks"
 SQLALCHEMY_1_4 = sqlalchemy.__version__.startswith("1.")
@@ -62,6 +62,18 @@ def requests_after_idle(server, program_url, idle_timeout, count=2) -> list[int]
     idle_timeout.watch_database(program_url)
     idle_timeout.wait()
     return [get(server).status_code for _ in range(count)]
+
+
+def logged_events(server, count: int, timeout: float = 10) -> list[str]:
+    """The app's own lines ("dependency: ...", "background task: ..."), once there are
+    `count` of them (background tasks run after the response is sent)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        events = re.findall(r"^(?:dependency|background task): .*$", server.log(), re.M)
+        if len(events) >= count:
+            return events
+        assert time.monotonic() < deadline, f"{count} events expected:\n{server.log()}"
+        time.sleep(0.05)
 
 
 def driver_errors_logged(log: str) -> list[str]:
@@ -130,6 +142,93 @@ def test_fastapi_async_pre_ping_every_request_succeeds(
         statuses = requests_after_idle(server, url, idle_timeout)
         log = server.log()
     assert statuses == [200, 200], log
+    assert "Traceback" not in log, log
+
+
+# --- FastAPI: background tasks and the request's session --------------------------------------
+
+EXIT_ORDER_APP = """
+import os
+from typing import Annotated
+
+from fastapi import BackgroundTasks, Depends, FastAPI
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+engine = create_engine(os.environ["DATABASE_URL"])
+
+
+def get_session():
+    with Session(engine) as session:
+        yield session
+    print("dependency: session closed", flush=True)
+
+
+app = FastAPI()
+
+
+def use(session):
+    print(f"background task: in transaction {session.in_transaction()}", flush=True)
+
+
+@app.get("/now")
+def read_now(
+    session: Annotated[Session, Depends(get_session{scope})], tasks: BackgroundTasks
+):
+    session.execute(text("SELECT 1"))
+    tasks.add_task(use, session)
+    return {}
+"""
+
+
+@pytest.mark.parametrize(
+    ("scope", "order"),
+    [
+        ("", ["background task: in transaction True", "dependency: session closed"]),
+        (
+            ', scope="function"',
+            ["dependency: session closed", "background task: in transaction False"],
+        ),
+    ],
+    ids=["default", "scope_function"],
+)
+def test_fastapi_yield_dependency_exit_and_background_task(database_url, tmp_path, scope, order):
+    """What the installed FastAPI does (0.118 and later, per its release notes): the code
+    after `yield` runs after the response is sent, after the background tasks; with
+    Depends(scope="function") (0.121 and later) it runs before, and the background task
+    gets a closed session."""
+    app = tmp_path / "exit_order.py"
+    app.write_text(EXIT_ORDER_APP.replace("{scope}", scope), encoding="utf-8")
+    with serve_module("exit_order", database_url, tmp_path, UVICORN) as server:
+        assert get(server).status_code == 200, server.log()
+        events = logged_events(server, 2)
+    assert events == order, server.log()
+
+
+
+def visits_recorded(engines, database_url) -> int:
+    from sqlalchemy import text
+
+    with engines.create(database_url).connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM visits")).scalar_one()
+
+
+def test_fastapi_background_task_with_its_own_session_after_idle(
+    database_url, tmp_path, idle_timeout, engines
+):
+    """The page's pattern: the background task opens a Session of its own, from the same
+    engine with pre-ping. Through the idle timeout every request succeeds and every
+    background task writes its row."""
+    url = idle_timeout.shorten_url(database_url)
+    with run_server(snippet("fastapi_background.py"), url, tmp_path, UVICORN) as server:
+        statuses = requests_after_idle(server, url, idle_timeout)
+        deadline = time.monotonic() + 10
+        while (recorded := visits_recorded(engines, database_url)) < 3:
+            assert time.monotonic() < deadline, f"{recorded} visits recorded:\n{server.log()}"
+            time.sleep(0.05)
+        log = server.log()
+    assert statuses == [200, 200], log
+    assert recorded == 3, log
     assert "Traceback" not in log, log
 
 
