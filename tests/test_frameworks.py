@@ -23,7 +23,7 @@ import sqlalchemy
 from clients import ASYNC_PRE_PING_FAILS, with_driver
 from error_texts import IDLE_DISCONNECT_CODES, lines_shown, section_for
 from pool import count_pings, pool_sees_connections_aged
-from runners import load_snippet, run_server, serve_module
+from runners import load_snippet, run_script, run_server, serve_module
 
 PAGE = "frameworks"
 SQLALCHEMY_1_4 = sqlalchemy.__version__.startswith("1.")
@@ -203,7 +203,6 @@ def test_fastapi_yield_dependency_exit_and_background_task(database_url, tmp_pat
         assert get(server).status_code == 200, server.log()
         events = logged_events(server, 2)
     assert events == order, server.log()
-
 
 
 def visits_recorded(engines, database_url) -> int:
@@ -393,3 +392,93 @@ def test_engine_from_config_pre_ping_string_is_not_coerced(
         with engine.connect():
             pass
     assert len(pings) == 1, f"pool_pre_ping={value!r}: no ping"
+
+
+# --- Check your setup -----------------------------------------------------------------------
+
+
+def test_check_setup_runs_as_shown(database_url, tmp_path, admin_engine):
+    result = run_script(snippet("check_setup.py"), database_url, tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    from sqlalchemy import text
+
+    with admin_engine.connect() as conn:
+        version = conn.execute(text("SELECT VERSION()")).scalar_one()
+    family = "MariaDB" if "mariadb" in version.lower() else "MySQL"
+    assert lines[0] == f"server: {family} {version}", lines
+    assert re.fullmatch(
+        r"driver: mysqldb \(mysqlclient [\d.]+, client library [\d.]+\)", lines[1]
+    ), lines
+    assert lines[2] == "wait_timeout: 28800 s: the server closes a connection idle for longer"
+    assert "pool_pre_ping: on: " in result.stdout
+    assert lines[-1] == "verdict: OK, an idle connection is replaced before it is used", lines
+
+
+def check_output(namespace, engine, capsys) -> list[str]:
+    namespace["check"](engine)
+    return capsys.readouterr().out.splitlines()
+
+
+def fails_after_idle(engine, idle_timeout) -> bool:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    idle_timeout.wait()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError:
+        return True
+    return False
+
+
+FAILS = "verdict: the first request after an idle period will fail: add pool_pre_ping=True"
+OK = "verdict: OK, an idle connection is replaced before it is used"
+CHECKED_ENGINES = {
+    "pre_ping": ({"pool_pre_ping": True}, "pool_pre_ping: on: ", OK),
+    "no_options": ({}, "pool_recycle: off: ", FAILS),
+    "recycle_too_late": ({"pool_recycle": 7200}, "pool_recycle 7200 >= wait_timeout 2: ", FAILS),
+    "recycle_in_time": ({"pool_recycle": 1}, "pool_recycle 1 < wait_timeout 2: ", OK),
+    "null_pool": (
+        {"poolclass": "NullPool"},
+        "pool: NullPool",
+        "verdict: OK, NullPool opens a new connection at every checkout",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CHECKED_ENGINES)
+def test_check_setup_verdict_is_what_happens(database_url, engines, idle_timeout, capsys, name):
+    """Each verdict against what the same engine then does through a 2-second idle
+    timeout: "will fail" engines fail, "OK" engines do not."""
+    import sqlalchemy.pool
+
+    options, line, verdict = CHECKED_ENGINES[name]
+    if "poolclass" in options:
+        options = {"poolclass": getattr(sqlalchemy.pool, options["poolclass"])}
+    namespace = engines.load_snippet(snippet("check_setup.py"), database_url)
+    capsys.readouterr()
+    engine = idle_timeout.shorten(engines.create(database_url, **options), seconds=2)
+    printed = check_output(namespace, engine, capsys)
+    assert any(p.startswith(line) for p in printed), printed
+    assert printed[-1] == verdict, printed
+    assert fails_after_idle(engine, idle_timeout) == (verdict == FAILS), printed
+
+
+def test_check_setup_names_recycle_longer_than_wait_timeout(database_url, engines, capsys):
+    """The issue's example: pool_recycle 7200 against a server that closes idle
+    connections after 600 s."""
+    namespace = engines.load_snippet(snippet("check_setup.py"), database_url)
+    capsys.readouterr()
+    engine = engines.create(
+        database_url,
+        pool_recycle=7200,
+        connect_args={"init_command": "SET SESSION wait_timeout = 600"},
+    )
+    printed = check_output(namespace, engine, capsys)
+    assert "wait_timeout: 600 s: the server closes a connection idle for longer" in printed
+    assert "pool_recycle 7200 >= wait_timeout 600: the server closes them first" in printed
+    assert printed[-1] == FAILS, printed
