@@ -20,6 +20,7 @@ ARTICLE = "mysql-server-has-gone-away"
 CAUSES = "causes"
 DRIVERS = "drivers"
 CONCURRENCY = "concurrency"
+FRAMEWORKS = "frameworks"
 # An error text, a fragment of one or its code is shown on every page about that
 # error: the index, the article, the causes and the drivers page. Any of them is a
 # right landing page (each explains the error and links to its fix); lunr's scoring
@@ -142,6 +143,14 @@ QUERIES = [
     Query("what a dropped connection looks like", ERRORS, "en"),
     Query("Session shared between threads", CONCURRENCY, "en"),
     Query("asyncio.gather AsyncSession", CONCURRENCY, "en"),
+    # Frameworks: where the options go.
+    Query("FastAPI MySQL server has gone away", FRAMEWORKS),
+    Query("Flask-SQLAlchemy pool_recycle", FRAMEWORKS),
+    Query("SQLALCHEMY_ENGINE_OPTIONS", FRAMEWORKS),
+    Query("engine_from_config", FRAMEWORKS),
+    Query("SQLModel create_engine", FRAMEWORKS),
+    Query("FastAPI 依存関係 セッション", FRAMEWORKS, "ja"),
+    Query("FastAPI background task session", FRAMEWORKS, "en"),
 ]
 
 

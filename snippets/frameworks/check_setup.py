@@ -4,16 +4,22 @@ from importlib.metadata import version
 from sqlalchemy import create_engine, text
 
 DISTRIBUTIONS = {"mysqldb": "mysqlclient", "pymysql": "PyMySQL"}
-SETTINGS = text(
-    "SELECT VERSION(), @@SESSION.wait_timeout, @@SESSION.interactive_timeout,"
-    " @@SESSION.net_read_timeout, @@SESSION.net_write_timeout, @@SESSION.max_allowed_packet"
-)
+# The connection's own values (an init_command's included), and what each one decides.
+VARIABLES = {
+    "wait_timeout": "s: the server closes a connection idle for longer",
+    "interactive_timeout": "s: instead of wait_timeout, for interactive clients (mysql)",
+    "net_read_timeout": "s: a read from the client that stalls for longer is cut",
+    "net_write_timeout": "s: a write to the client that stalls for longer is cut",
+    "max_allowed_packet": "bytes: a larger statement or row is refused",
+}
+QUERY = text("SELECT VERSION(), " + ", ".join(f"@@SESSION.{name}" for name in VARIABLES))
 
 
 def check(engine):
     """Print what decides whether this engine's idle connections fail, a verdict a line."""
     with engine.connect() as conn:
-        server, wait, interactive, net_read, net_write, packet = conn.execute(SETTINGS).one()
+        server, *values = conn.execute(QUERY).one()
+    settings = dict(zip(VARIABLES, values, strict=True))
     family = "MariaDB" if engine.dialect.is_mariadb else "MySQL"
     driver = engine.dialect.driver
     distribution = DISTRIBUTIONS.get(driver, driver)
@@ -24,14 +30,13 @@ def check(engine):
         library = f", client library {MySQLdb.get_client_info()}"
     print(f"server: {family} {server}")
     print(f"driver: {driver} ({distribution} {version(distribution)}{library})")
-    print(f"wait_timeout: {wait} s: the server closes a connection idle for longer")
-    print(f"interactive_timeout: {interactive} s: for interactive clients such as mysql")
-    print(f"net_read_timeout: {net_read} s, net_write_timeout: {net_write} s: for stalled I/O")
-    print(f"max_allowed_packet: {packet} bytes: a larger statement or row is refused")
+    for name, meaning in VARIABLES.items():
+        print(f"{name}: {settings[name]} {meaning}")
 
     pool = engine.pool
     # Private attributes: SQLAlchemy has no public accessor for these two (1.4 and 2.x).
     pre_ping, recycle = pool._pre_ping, pool._recycle
+    wait = settings["wait_timeout"]
     print(f"pool: {type(pool).__name__}")
     if type(pool).__name__ == "NullPool":
         print("verdict: OK, NullPool opens a new connection at every checkout")
