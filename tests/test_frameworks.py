@@ -379,17 +379,21 @@ def test_sqlmodel_pre_ping_every_request_succeeds(database_url, tmp_path, idle_t
 # --- Options that never arrive: engine_from_config ------------------------------------------
 
 
-def pings_after_idle(engine, idle_timeout, monkeypatch):
+def pings_after_idle(engine, idle_timeout, monkeypatch, seen_as_aged: float | None = None):
     """Use a connection, leave it idle past the timeout, use the pool again; returns the
-    pings sent and the error of the second use (None if it worked)."""
+    pings sent and the error of the second use (None if it worked). `seen_as_aged`: the
+    pool sees the connection as that many seconds old (past a pool_recycle of as much)."""
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
     idle_timeout.shorten(engine)
     pings = count_pings(engine, monkeypatch)
+    opened_at = time.time()
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     idle_timeout.wait()
+    if seen_as_aged is not None:
+        pool_sees_connections_aged(monkeypatch, opened_at, seen_as_aged)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -405,11 +409,13 @@ def test_engine_from_config_with_prefix_pings(database_url, engines, idle_timeou
     assert len(pings) == 1, "a ping at the checkout of the pooled connection"
 
 
-def test_engine_from_config_without_prefix_has_no_pre_ping(
+def test_engine_from_config_without_prefix_neither_pings_nor_recycles(
     database_url, engines, idle_timeout, monkeypatch
 ):
+    """Neither unprefixed key arrives: no ping, and a connection the pool sees as past
+    the 3600 s of its pool_recycle is handed out all the same (dead)."""
     engine = engines.snippet_engine(snippet("engine_from_config_no_prefix.py"), database_url)
-    pings, error = pings_after_idle(engine, idle_timeout, monkeypatch)
+    pings, error = pings_after_idle(engine, idle_timeout, monkeypatch, seen_as_aged=3600)
     assert pings == [], "the unprefixed pool_pre_ping reached the engine"
     assert error is not None and error.connection_invalidated, error
 
