@@ -243,10 +243,10 @@ def test_fastapi_yield_dependency_exit_and_response(database_url, tmp_path, scop
     assert events == order, server.log()
 
 
-def visits_recorded(engines, database_url) -> int:
+def visits_recorded(engine) -> int:
     from sqlalchemy import text
 
-    with engines.create(database_url).connect() as conn:
+    with engine.connect() as conn:
         return conn.execute(text("SELECT COUNT(*) FROM visits")).scalar_one()
 
 
@@ -259,8 +259,9 @@ def test_fastapi_background_task_with_its_own_session_after_idle(
     url = idle_timeout.shorten_url(database_url)
     with run_server(snippet("fastapi_background.py"), url, tmp_path, UVICORN) as server:
         statuses = requests_after_idle(server, url, idle_timeout)
+        observer = engines.create(database_url)
         deadline = time.monotonic() + 10
-        while (recorded := visits_recorded(engines, database_url)) < 3:
+        while (recorded := visits_recorded(observer)) < 3:
             assert time.monotonic() < deadline, f"{recorded} visits recorded:\n{server.log()}"
             time.sleep(0.05)
         log = server.log()
