@@ -10,7 +10,7 @@ import asyncio
 import time
 
 from sqlalchemy import bindparam, create_engine, event, text
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from clients import with_driver
@@ -18,6 +18,10 @@ from clients import with_driver
 _STILL_CONNECTED = text(
     "SELECT ID FROM information_schema.PROCESSLIST WHERE ID IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
+
+_OTHERS_ON_DATABASE = text(
+    "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
+)
 
 
 class IdleTimeout:
@@ -31,6 +35,8 @@ class IdleTimeout:
     def __init__(self) -> None:
         # Server thread id -> (URL to observe it from, its wait_timeout), not yet seen dropped.
         self._short_lived: dict[int, tuple[str, int]] = {}
+        # Database name -> (URL, wait_timeout) given by shorten_url to a program.
+        self._program_urls: dict[str, tuple[str, int]] = {}
 
     def shorten(self, engine: Engine, seconds: int = 1) -> Engine:
         """Every connection `engine` opens from now on is closed after `seconds` idle."""
@@ -54,6 +60,33 @@ class IdleTimeout:
         cursor.close()
         observer_url = with_driver(url.render_as_string(hide_password=False), "mysqldb")
         self._short_lived[thread_id] = (observer_url, seconds)
+
+    def shorten_url(self, database_url: str, seconds: int = 1) -> str:
+        """The URL to give a program the test starts (an app server, a script): every
+        connection it opens runs ``SET SESSION wait_timeout`` first (the URL's
+        ``init_command``, which each driver runs on connect). The program's connections
+        are in another process: call ``watch_database`` once they are open."""
+        url = make_url(database_url)
+        self._program_urls[url.database] = (database_url, seconds)
+        query = {"init_command": f"SET SESSION wait_timeout = {int(seconds)}"}
+        return url.update_query_dict(query).render_as_string(hide_password=False)
+
+    def watch_database(self, database_url: str) -> list[int]:
+        """Register, for ``wait``, every connection now open to the database of a URL made
+        by ``shorten_url``: those of the program the test started (the test itself holds
+        none to it at that moment). Returns their server ids."""
+        url, seconds = self._program_urls[make_url(database_url).database]
+        observer_url = with_driver(url, "mysqldb")
+        observer = create_engine(observer_url, poolclass=NullPool)
+        try:
+            with observer.connect() as conn:
+                ids = conn.execute(_OTHERS_ON_DATABASE).scalars().all()
+        finally:
+            observer.dispose()
+        assert ids, f"no connection to {make_url(url).database}: has the program connected?"
+        for thread_id in ids:
+            self._short_lived[thread_id] = (observer_url, seconds)
+        return ids
 
     def wait(self, limit: float = 30) -> None:
         """Wait until the server has really closed every connection shortened so far.

@@ -8,17 +8,21 @@ Every runnable block on a page is run by the page's test module through one of t
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pages import ROOT, render, split_target
 
 # How test_site recognises that a test runs a snippet: a call of one of these (the
 # functions below, and the engines fixture's load_snippet and snippet_engine).
-RUNNERS = ("load_snippet", "snippet_engine", "run_script", "run_shell", "run_sql")
+RUNNERS = ("load_snippet", "snippet_engine", "run_script", "run_shell", "run_sql", "run_server")
 
 
 def load_snippet(target: str, database_url: str) -> dict:
@@ -163,3 +167,91 @@ def runs_of(tree: ast.AST, module) -> set[str]:
             if called in RUNNERS and (target := string_value(node.args[0], module)):
                 run.add(target)
     return run
+@dataclass
+class RunningServer:
+    """A server a test started (run_server): where it listens, and what it has logged."""
+
+    url: str
+    log_file: Path
+    pid: int
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def run_server(
+    target: str,
+    database_url: str,
+    tmp_path: Path,
+    command: list[str],
+    *,
+    edit: tuple[str, str] | None = None,
+    ready_timeout: float = 30,
+) -> Iterator[RunningServer]:
+    """Serve a snippet's app as a reader would (``uvicorn app:app``), exactly as the page
+    shows it, on 127.0.0.1 at a free port; yields it once it accepts connections, and
+    stops it by its pid when the block ends, passed or failed.
+
+    `command` names the snippet's module as ``{module}`` and the port as ``{port}``; it
+    runs with ``python -m`` in `tmp_path`. `edit` is one (old, new) replacement, `old`
+    exactly once in the snippet: the page's app with its fix taken out.
+    """
+    file, _ = split_target(target)
+    code = render(target) + "\n"
+    if edit is not None:
+        old, new = edit
+        assert code.count(old) == 1, f"{old!r} is not in {target} exactly once"
+        code = code.replace(old, new)
+    module = Path(file).stem
+    (tmp_path / f"{module}.py").write_text(code, encoding="utf-8")
+    with serve_module(module, database_url, tmp_path, command, ready_timeout) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_module(
+    module: str, database_url: str, cwd: Path, command: list[str], ready_timeout: float = 30
+) -> Iterator[RunningServer]:
+    """run_server's work for a module already in `cwd` (a test's own app, not a page's).
+    A server that is not listening within `ready_timeout` seconds, or that exits, fails the
+    test with its log; it is stopped by its pid, however the block ends."""
+    port = _free_port()
+    args = [arg.format(module=module, port=port) for arg in command]
+    log_file = cwd / f"{module}.log"
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"}
+    with log_file.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", *args], cwd=cwd, env=env, stdout=log, stderr=log
+        )
+    server = RunningServer(f"http://127.0.0.1:{port}", log_file, process.pid)
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"{' '.join(args)} exited with status {process.returncode} before it "
+                    f"listened on port {port}:\n{server.log()}"
+                )
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{' '.join(args)} was not listening on port {port} after "
+                    f"{ready_timeout} s:\n{server.log()}"
+                )
+            time.sleep(0.05)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

@@ -22,6 +22,7 @@ DRIVERS = "drivers"
 CONCURRENCY = "concurrency"
 LOOK_ALIKES = "look-alikes"
 SESSIONS = "sessions"
+FRAMEWORKS = "frameworks"
 # An error text, a fragment of one or its code is shown on every page about that
 # error: the index, the article, the causes and the drivers page. Any of them is a
 # right landing page (each explains the error and links to its fix); lunr's scoring
@@ -176,6 +177,14 @@ QUERIES = [
     # The sessions page also explains AsyncSession, and ranks first for it (measured):
     # either page answers the reader.
     Query("asyncio.gather AsyncSession", (CONCURRENCY, SESSIONS), "en"),
+    # Frameworks: where the options go.
+    Query("FastAPI MySQL server has gone away", FRAMEWORKS),
+    Query("Flask-SQLAlchemy pool_recycle", FRAMEWORKS),
+    Query("SQLALCHEMY_ENGINE_OPTIONS", FRAMEWORKS),
+    Query("engine_from_config", FRAMEWORKS),
+    Query("SQLModel create_engine", FRAMEWORKS),
+    Query("FastAPI 依存関係 セッション", FRAMEWORKS, "ja"),
+    Query("FastAPI background task session", FRAMEWORKS, "en"),
 ]
 
 

@@ -1,0 +1,23 @@
+import os
+from typing import Annotated
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+
+
+def get_session():
+    with Session(engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+app = FastAPI()
+
+
+@app.get("/now")
+def read_now(session: SessionDep):
+    return {"now": str(session.execute(text("SELECT NOW()")).scalar_one())}
