@@ -139,6 +139,7 @@ class Middlebox:
         stay where they are. What a failover does: DNS or a virtual IP now names the
         new primary, while connections opened before still reach the old one."""
         self.upstream = (host, port)
+
     def url(self, database_url: str) -> str:
         """The same database URL, through this middlebox."""
         from sqlalchemy.engine import make_url

@@ -167,6 +167,8 @@ def runs_of(tree: ast.AST, module) -> set[str]:
             if called in RUNNERS and (target := string_value(node.args[0], module)):
                 run.add(target)
     return run
+
+
 @dataclass
 class RunningServer:
     """A server a test started (run_server): where it listens, and what it has logged."""

@@ -93,9 +93,13 @@ QUERIES = [
         "MySQLdb.ProgrammingError: This connection is already in use from another thread. Do not use the same connection object from multiple threads simultaneously.",
         SHARED_SESSION_PAGES,
     ),
+    # From /, this long English line ranks the English pages of both languages' single
+    # search index first, and with 12 pages a language the Japanese ones fall below the
+    # 10 results shown: the English page is what comes up (a known limit, see issue 15).
     Query(
         "sqlalchemy.exc.InvalidRequestError: This session is provisioning a new connection; concurrent operations are not permitted (Background on this error at: https://sqlalche.me/e/20/isce)",
         SHARED_SESSION_PAGES,
+        "en",
     ),
     Query(
         "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00",
@@ -185,6 +189,17 @@ QUERIES = [
     Query("SQLModel create_engine", FRAMEWORKS),
     Query("FastAPI 依存関係 セッション", FRAMEWORKS, "ja"),
     Query("FastAPI background task session", FRAMEWORKS, "en"),
+    # Issue 15's pasted lines that found nothing before the sessions and look-alikes pages:
+    # Material's search finds these pages for them now, with no help from the script.
+    Query(
+        """PendingRollbackError("Can't reconnect until invalid transaction is rolled back. Please rollback() fully before proceeding (Background on this error at: https://sqlalche.me/e/20/8s2b)")""",
+        SESSIONS,
+    ),
+    Query(
+        """sqlalchemy.exc.ProgrammingError: (_mysql_exceptions.ProgrammingError) (2014, "Commands out of sync; you can't run this command now")""",
+        (LOOK_ALIKES, *SHARED_SESSION_PAGES),
+    ),
+    Query("ProgrammingError: (2014", (LOOK_ALIKES, *SHARED_SESSION_PAGES)),
 ]
 
 
@@ -228,20 +243,14 @@ def search_cases(queries: list[Query] | None = None) -> list[SearchCase]:
 # words that are on no page; a notice names those words. Typed into the box from / and /en/.
 PASTED_ERRORS = [
     # The queries of issue 15, as reported.
-    Query("Flask-SQLAlchemy: Can't reconnect until invalid transaction is rolled back", ARTICLE),
     Query(
-        """PendingRollbackError("Can't reconnect until invalid transaction is rolled back. Please rollback() fully before proceeding (Background on this error at: https://sqlalche.me/e/20/8s2b)")""",
-        ARTICLE,
+        "Flask-SQLAlchemy: Can't reconnect until invalid transaction is rolled back",
+        (SESSIONS, ARTICLE),
     ),
     Query(
         """(MySQLdb._exceptions.OperationalError) (2013, "Lost connection to MySQL server at 'handshake: reading initial communication packet', system error: 0")""",
         ANY_ERROR_PAGE,
     ),
-    Query(
-        """sqlalchemy.exc.ProgrammingError: (_mysql_exceptions.ProgrammingError) (2014, "Commands out of sync; you can't run this command now")""",
-        SHARED_SESSION_PAGES,
-    ),
-    Query("ProgrammingError: (2014", SHARED_SESSION_PAGES),
     # Of the same shapes: a platform's name before the error line, a message cut in the
     # middle of a word (between quotes), a Japanese sentence around an error line.
     Query(
@@ -260,7 +269,7 @@ PASTED_ERRORS = [
     ),
     Query(
         "本番で Flask-SQLAlchemy: Can't reconnect until invalid transaction is rolled back と出ます",
-        ARTICLE,
+        (SESSIONS, ARTICLE),
         "ja",
     ),
 ]
@@ -316,6 +325,6 @@ sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2013, 'Lost connect
     return self._execute_internal(
            ^^^^^^^^^^^^^^^^^^^^^^^
 sqlalchemy.exc.PendingRollbackError: Can't reconnect until invalid transaction is rolled back.  Please rollback() fully before proceeding (Background on this error at: https://sqlalche.me/e/20/8s2b)""",
-        ARTICLE,
+        (SESSIONS, ARTICLE),
     ),
 ]

@@ -32,7 +32,9 @@ from search_queries import (
     search_cases,
 )
 
-TOP = 2
+# A query finds its page when the page is among the first 3 results in the reader's language
+# (the issues' bar; the results list shows 10). scripts/search_ranks.py prints each rank.
+TOP = 3
 
 # One pytest-xdist worker runs this module: the browser starts once, not once per
 # worker. test_site.py runs beside it on another worker (each builds the site, ~3 s).
@@ -191,9 +193,8 @@ def test_the_search_box_shows_what_the_worker_answers(typed, answers, query, fro
 
 # --- Pasted errors (docs/javascripts/error-search.js) ------------------------------------
 
-# A pasted error "finds its page" when the page is among the first 3 results in the reader's
-# language (issues 14 and 15).
-PASTED_TOP = 3
+# A pasted error "finds its page" on the same terms (issues 14 and 15).
+PASTED_TOP = TOP
 NOTICES = {
     "ja": ("次の語を除いた結果です: ", "次の語で検索した結果です: "),
     "en": ("Showing results without: ", "Showing results for: "),

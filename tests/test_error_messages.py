@@ -330,6 +330,8 @@ def test_look_alike_texts_are_the_look_alikes_pages_blocks():
     assert not set(LOOK_ALIKE_SECTIONS) & set(SECTIONS.values())
     too_many = {TOO_MANY_CONNECTIONS, TOO_MANY_CONNECTIONS_MORE}
     assert too_many <= set(texts_on_page("error-messages"))
+
+
 # --- MySQL 8.0.24's farewell 4031, emulated by the test proxy ----------------------------
 # No MySQL server runs here. tests/middlebox.py sends, byte for byte, the ERR packet MySQL
 # 8.0.24+ sends before it closes a connection idle past wait_timeout (4031, sequence id 0;
