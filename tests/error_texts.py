@@ -29,6 +29,10 @@ THREADS_MYSQLCLIENT = f"{MESSAGES}:threads_mysqlclient"
 THREADS_PYMYSQL = f"{MESSAGES}:threads_pymysql"
 TASKS = f"{MESSAGES}:tasks"
 SHARED_SESSION_SECTIONS = (THREADS_MYSQLCLIENT, THREADS_PYMYSQL, TASKS)
+# Not disconnects either: a pool inherited across fork, its socket used by two processes
+# (docs/fork.*.md). mysqlclient's block is in libmariadb's words.
+FORK_PYMYSQL = f"{MESSAGES}:fork_pymysql"
+FORK_MYSQLCLIENT = f"{MESSAGES}:fork_mysqlclient"
 # The server's own farewell: MySQL 8.0.24+ sends 4031 before it closes an idle connection.
 FAREWELL_4031 = f"{MESSAGES}:mysql_8_0_24"
 
