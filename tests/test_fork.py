@@ -21,10 +21,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from clients import linked_client_library, with_driver
 from error_texts import FORK_MYSQLCLIENT, FORK_PYMYSQL, lines_shown, texts_on_page
@@ -317,3 +319,60 @@ def test_confirm_snippet_runs_alone(database_url, tmp_path):
     until a connection is checked out; the gunicorn tests read what they print."""
     result = run_script(snippet("app.py:confirm"), database_url, tmp_path)
     assert (result.returncode, result.stdout) == (0, ""), result.stderr
+
+
+# --- Pool settings do not help --------------------------------------------------------------
+
+
+def errors_in_parent_and_forked_child(engine) -> tuple[int, int]:
+    """The reproduction's workload with os.fork() in this process: the pool holds a
+    connection, a child is forked, and both run 200 statements through the engine. The
+    errors each saw; the child is killed if it has not ended in 60 s."""
+
+    def run_queries() -> int:
+        errors = 0
+        for _ in range(200):
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT REPEAT('x', 10000)")).all()
+            except Exception:
+                errors += 1
+        return errors
+
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    with warnings.catch_warnings():  # Python 3.12+ warns when the process has threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        code = 99
+        try:
+            code = min(run_queries(), 98)
+        finally:
+            os._exit(code)
+    try:
+        parent_errors = run_queries()
+        deadline = time.monotonic() + 60
+        while (ended := os.waitpid(pid, os.WNOHANG)) == (0, 0):
+            assert time.monotonic() < deadline, "the forked child hung for 60 s"
+            time.sleep(0.05)
+        pid = 0
+        return parent_errors, os.waitstatus_to_exitcode(ended[1])
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+POOL_SETTINGS = {"pre_ping": {"pool_pre_ping": True}, "recycle": {"pool_recycle": 1}}
+
+
+@pytest.mark.parametrize("setting", POOL_SETTINGS)
+def test_pool_settings_do_not_help_after_fork(database_url, engines, setting):
+    """The causes page's row: pre-ping checks that the connection is alive, and it is;
+    recycle replaces it by age. Parent and child still share the socket, and fail."""
+    for driver in DRIVERS:
+        engine = engines.create(with_driver(database_url, driver), **POOL_SETTINGS[setting])
+        parent, child = errors_in_parent_and_forked_child(engine)
+        assert child != 99, "the child failed outside the statements"
+        assert parent + child > 0, f"no error with {driver} and {POOL_SETTINGS[setting]}"
