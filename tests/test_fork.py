@@ -27,9 +27,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from clients import linked_client_library, with_driver
-from error_texts import FORK_MYSQLCLIENT, FORK_PYMYSQL, lines_shown, texts_on_page
+from error_texts import FORK_MYSQLCLIENT, FORK_PYMYSQL, code_of, lines_shown, texts_on_page
 from pages import render
 from runners import run_script
 
@@ -324,44 +325,56 @@ def test_confirm_snippet_runs_alone(database_url, tmp_path):
 # --- Pool settings do not help --------------------------------------------------------------
 
 
-def errors_in_parent_and_forked_child(engine) -> tuple[int, int]:
-    """The reproduction's workload with os.fork() in this process: the pool holds a
-    connection, a child is forked, and both run 200 statements through the engine. The
-    errors each saw; the child is killed if it has not ended in 60 s."""
-
-    def run_queries() -> int:
-        errors = 0
-        for _ in range(200):
-            try:
-                with engine.connect() as conn:
-                    conn.execute(text("SELECT REPEAT('x', 10000)")).all()
-            except Exception:
-                errors += 1
-        return errors
-
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
+@contextlib.contextmanager
+def forked(child):
+    """os.fork() in this process: the child runs child() and exits with its return value
+    (99 if it raised), never returning into pytest; the body of the with block runs in the
+    parent meanwhile. Yields a list that gets the child's exit status; a child that has not
+    ended 60 s after the block is killed by its pid, and the test fails."""
     with warnings.catch_warnings():  # Python 3.12+ warns when the process has threads
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
+    if pid == 0:
         code = 99
         try:
-            code = min(run_queries(), 98)
+            code = child()
         finally:
             os._exit(code)
+    status: list[int] = []
     try:
-        parent_errors = run_queries()
+        yield status
         deadline = time.monotonic() + 60
         while (ended := os.waitpid(pid, os.WNOHANG)) == (0, 0):
             assert time.monotonic() < deadline, "the forked child hung for 60 s"
             time.sleep(0.05)
         pid = 0
-        return parent_errors, os.waitstatus_to_exitcode(ended[1])
+        status.append(os.waitstatus_to_exitcode(ended[1]))
     finally:
         if pid:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+
+
+def errors_running_queries(engine) -> int:
+    """The reproduction's workload: 200 statements, each on a connection from the pool."""
+    errors = 0
+    for _ in range(200):
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT REPEAT('x', 10000)")).all()
+        except Exception:
+            errors += 1
+    return errors
+
+
+def errors_in_parent_and_forked_child(engine) -> tuple[int, int]:
+    """The pool holds a connection, a child is forked, and both run the workload."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    with forked(lambda: min(errors_running_queries(engine), 98)) as child:
+        parent = errors_running_queries(engine)
+    assert child != [99], "the child failed outside the statements"
+    return parent, child[0]
 
 
 POOL_SETTINGS = {"pre_ping": {"pool_pre_ping": True}, "recycle": {"pool_recycle": 1}}
@@ -374,5 +387,34 @@ def test_pool_settings_do_not_help_after_fork(database_url, engines, setting):
     for driver in DRIVERS:
         engine = engines.create(with_driver(database_url, driver), **POOL_SETTINGS[setting])
         parent, child = errors_in_parent_and_forked_child(engine)
-        assert child != 99, "the child failed outside the statements"
         assert parent + child > 0, f"no error with {driver} and {POOL_SETTINGS[setting]}"
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_plain_dispose_in_the_child_closes_the_parents_connection(database_url, engines, driver):
+    """Why close=False: engine.dispose() in the child closes the pooled connections, and
+    that one is the parent's too; the parent's next statement on it fails."""
+    engine = engines.create(with_driver(database_url, driver))
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+    def dispose_and_exit() -> int:
+        engine.dispose()
+        return 0
+
+    with forked(dispose_and_exit) as child:
+        pass
+    assert child == [0]
+    with pytest.raises(DBAPIError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert caught.value.connection_invalidated
+    assert code_of(caught.value.orig) in {2006, 2013}, caught.value
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_thread_id_is_the_servers_connection_id(database_url, engines, driver):
+    """The confirm snippet prints the DBAPI connection's thread_id(): the server's id of
+    the connection, CONNECTION_ID() (the Id column of SHOW PROCESSLIST)."""
+    with engines.create(with_driver(database_url, driver)).connect() as conn:
+        server_id = conn.execute(text("SELECT CONNECTION_ID()")).scalar()
+        assert conn.connection.dbapi_connection.thread_id() == server_id
