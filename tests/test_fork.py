@@ -80,7 +80,7 @@ def test_fork_texts_are_on_the_page_and_the_index():
 def run_bounded(target: str, url: str, tmp_path: Path) -> list[str]:
     """The error lines a multiprocessing script prints (its last line: errors: N)."""
     try:
-        result = run_script(snippet(target), url, tmp_path, timeout=90)
+        result = run_script(target, url, tmp_path, timeout=90)
     except subprocess.TimeoutExpired as expired:
         pytest.fail(f"the script did not end in {expired.timeout} s (a hung process?)")
     assert result.returncode == 0, f"exit status {result.returncode}:\n{result.stderr}"
@@ -105,7 +105,7 @@ def test_dispose_in_child_has_no_error(database_url, tmp_path, driver):
     """The same processes and statements; each child calls engine.dispose(close=False)
     first (Pool's initializer), and the parent keeps its connection."""
     url = with_driver(database_url, driver)
-    assert run_bounded("dispose_in_child.py:fix", url, tmp_path) == []
+    assert run_bounded(snippet("dispose_in_child.py:fix"), url, tmp_path) == []
 
 
 # --- gunicorn -----------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def written_and_run(target: str, url: str, tmp_path: Path) -> None:
     """The page's file, written to tmp_path by run_script, which runs it once as a script
     (`python app.py`): it must import, connect and define its objects without an error.
     gunicorn and Celery then load that very file."""
-    result = run_script(snippet(target), url, tmp_path, timeout=60)
+    result = run_script(target, url, tmp_path, timeout=60)
     assert result.returncode == 0, f"python {target} failed:\n{result.stderr}"
     assert result.stdout == "" or "uses MySQL connection" in result.stdout, result.stdout
 
@@ -158,7 +158,7 @@ def written_and_run(target: str, url: str, tmp_path: Path) -> None:
 @contextlib.contextmanager
 def gunicorn(tmp_path: Path, url: str, *options: str):
     """gunicorn serving the page's app.py with 3 sync workers on 127.0.0.1."""
-    written_and_run("app.py:app", url, tmp_path)
+    written_and_run(snippet("app.py:app"), url, tmp_path)
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", "3", *options]
     command += ["--bind", f"127.0.0.1:{port}", "app:app"]
@@ -229,7 +229,7 @@ def assert_one_process_per_connection(answers: collections.Counter, tmp_path: Pa
 
 def test_post_fork_dispose_gives_each_worker_its_own_connection(database_url, tmp_path):
     """The same app, --preload, with the page's gunicorn.conf.py (post_fork)."""
-    written_and_run("gunicorn.conf.py:post_fork", database_url, tmp_path)
+    written_and_run(snippet("gunicorn.conf.py:post_fork"), database_url, tmp_path)
     with gunicorn(tmp_path, database_url, "--preload", "--config", "gunicorn.conf.py") as url:
         answers = concurrent_requests(url)
     assert_one_process_per_connection(answers, tmp_path)
@@ -255,7 +255,7 @@ def celery_results(tmp_path: Path, url: str, with_fix: bool) -> collections.Coun
     "succeeded" or the exception it raised."""
     from celery import Celery
 
-    written_and_run("tasks.py:tasks", url, tmp_path)
+    written_and_run(snippet("tasks.py:tasks"), url, tmp_path)
     if not with_fix:
         tasks_py = tmp_path / "tasks.py"
         tasks_py.write_text(without_signal_handler(tasks_py.read_text()), encoding="utf-8")
