@@ -41,6 +41,8 @@ from clients import ASYNC_DRIVERS, DRIVERS, SYNC_DRIVERS, with_driver
 from disconnects import IdleTimeout, kill_once_running, kill_once_running_async
 from error_texts import (
     FAREWELL_4031,
+    FORK_MYSQLCLIENT,
+    FORK_PYMYSQL,
     SECTIONS,
     SHARED_SESSION_SECTIONS,
     assert_4031_text_on_page,
@@ -290,3 +292,12 @@ def test_shared_session_texts_are_the_concurrency_pages_blocks():
     assert set(SHARED_SESSION_SECTIONS) <= set(texts_on_page("error-messages"))
     assert set(SHARED_SESSION_SECTIONS) <= set(texts_on_page("concurrency"))
     assert not set(SHARED_SESSION_SECTIONS) & set(SECTIONS.values())
+
+
+def test_fork_texts_are_the_fork_pages_blocks():
+    """The index shows the texts of a pool inherited across fork from the same blocks as
+    docs/fork.*.md, whose tests compare them with the real errors (tests/test_fork.py)."""
+    fork_sections = {FORK_PYMYSQL, FORK_MYSQLCLIENT}
+    assert fork_sections <= set(texts_on_page("error-messages"))
+    assert fork_sections <= set(texts_on_page("fork"))
+    assert not fork_sections & set(SECTIONS.values())

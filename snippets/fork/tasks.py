@@ -13,13 +13,11 @@ with engine.connect() as conn:  # e.g. a check at startup: the pool now holds a 
     conn.execute(text("SELECT 1"))
 
 
-# --8<-- [start:signal]
 @worker_process_init.connect
 def forget_parent_connections(**kwargs):
     engine.dispose(close=False)  # each pool process starts with a pool of its own
 
 
-# --8<-- [end:signal]
 @app.task
 def count_bytes():
     with engine.connect() as conn:
