@@ -30,7 +30,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from clients import linked_client_library, with_driver
-from error_texts import FORK_MYSQLCLIENT, FORK_PYMYSQL, code_of, lines_shown, texts_on_page
+from error_texts import (
+    FORK_MYSQLCLIENT,
+    FORK_PYMYSQL,
+    code_of,
+    exception_line,
+    lines_shown,
+    texts_on_page,
+)
 from runners import run_script
 
 PAGE = "fork"
@@ -425,3 +432,18 @@ def test_thread_id_is_the_servers_connection_id(database_url, engines, driver):
     with engines.create(with_driver(database_url, driver)).connect() as conn:
         server_id = conn.execute(text("SELECT CONNECTION_ID()")).scalar()
         assert conn.connection.dbapi_connection.thread_id() == server_id
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_read_timeout_turns_a_lost_reply_into_2013(database_url, engines, driver):
+    """The snippets' read_timeout: a process that waits for a reply longer than that fails
+    with 2013 (PyMySQL's text adds "(timed out)"), which is on the page. A reply that does
+    not come within 1 s stands in for the one another process read."""
+    url = with_driver(database_url, driver)
+    engine = engines.create(url, connect_args={"read_timeout": 1})
+    with pytest.raises(DBAPIError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT SLEEP(3)"))
+    assert code_of(caught.value.orig) == 2013
+    line = exception_line(caught.value.orig)
+    assert ("(timed out)" in line) == (driver == "pymysql"), line
+    assert_on_the_page([line], driver)

@@ -5,7 +5,8 @@ import os
 
 from sqlalchemy import create_engine, event, text
 
-engine = create_engine(os.environ["DATABASE_URL"])
+# read_timeout: a process whose reply another process took fails after 5 s, rather than hang
+engine = create_engine(os.environ["DATABASE_URL"], connect_args={"read_timeout": 5})
 
 
 @event.listens_for(engine, "checkout")

@@ -6,7 +6,8 @@ from multiprocessing import get_context
 
 from sqlalchemy import create_engine, text
 
-engine = create_engine(os.environ["DATABASE_URL"])
+# read_timeout: a process whose reply another process took fails after 5 s, rather than hang
+engine = create_engine(os.environ["DATABASE_URL"], connect_args={"read_timeout": 5})
 
 
 def forget_parent_connections():

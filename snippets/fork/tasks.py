@@ -6,7 +6,8 @@ from celery import Celery
 from celery.signals import worker_process_init
 from sqlalchemy import create_engine, text
 
-engine = create_engine(os.environ["DATABASE_URL"])
+# read_timeout: a process whose reply another process took fails after 5 s, rather than hang
+engine = create_engine(os.environ["DATABASE_URL"], connect_args={"read_timeout": 5})
 app = Celery("tasks")
 
 with engine.connect() as conn:  # e.g. a check at startup: the pool now holds a connection
