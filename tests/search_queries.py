@@ -28,6 +28,9 @@ ANY_ERROR_PAGE = (ERRORS, ARTICLE, CAUSES, DRIVERS)
 # The texts of a Session shared across threads or tasks: its page, or the index (which
 # shows them and links to it).
 SHARED_SESSION_PAGES = (CONCURRENCY, ERRORS)
+# A pool inherited across fork: its page, or the index (which shows its texts and links to it).
+FORK = "fork"
+FORK_PAGES = (FORK, ERRORS)
 
 
 class Query(NamedTuple):
@@ -92,6 +95,11 @@ QUERIES = [
         "sqlalchemy.exc.InvalidRequestError: This session is provisioning a new connection; concurrent operations are not permitted (Background on this error at: https://sqlalche.me/e/20/isce)",
         SHARED_SESSION_PAGES,
     ),
+    Query(
+        """MySQLdb.ProgrammingError: (2014, "Commands out of sync; you can't run this command now")""",
+        FORK_PAGES,
+    ),
+    Query("pymysql.err.OperationalError: (2014, 'Command Out of Sync')", FORK_PAGES),
     # Fragments of an error.
     Query("(2006,", ANY_ERROR_PAGE),
     Query("(2013,", ANY_ERROR_PAGE),
@@ -142,6 +150,12 @@ QUERIES = [
     Query("what a dropped connection looks like", ERRORS, "en"),
     Query("Session shared between threads", CONCURRENCY, "en"),
     Query("asyncio.gather AsyncSession", CONCURRENCY, "en"),
+    # A pool inherited across fork, as readers search for it, from / and /en/.
+    Query("gunicorn preload MySQL", FORK),
+    Query("Celery MySQL server has gone away", FORK),
+    Query("multiprocessing SQLAlchemy engine", FORK),
+    Query("dispose close=False", FORK),
+    Query("fork 接続", FORK, "ja"),
 ]
 
 
