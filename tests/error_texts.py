@@ -41,6 +41,10 @@ NO_ROWS = f"{MESSAGES}:no_rows"
 TOO_MANY_CONNECTIONS = f"{MESSAGES}:too_many_connections"
 TOO_MANY_CONNECTIONS_MORE = f"{MESSAGES}:too_many_connections_more"
 LOOK_ALIKE_SECTIONS = (POOL_TIMEOUT, NO_ROWS)
+# Not disconnects either: a pool inherited across fork, its socket used by two processes
+# (docs/fork.*.md). mysqlclient's block is in libmariadb's words.
+FORK_PYMYSQL = f"{MESSAGES}:fork_pymysql"
+FORK_MYSQLCLIENT = f"{MESSAGES}:fork_mysqlclient"
 # The server's own farewell: MySQL 8.0.24+ sends 4031 before it closes an idle connection.
 FAREWELL_4031 = f"{MESSAGES}:mysql_8_0_24"
 

@@ -33,6 +33,9 @@ ANY_ERROR_PAGE = (ERRORS, ARTICLE, CAUSES, DRIVERS)
 SHARED_SESSION_PAGES = (CONCURRENCY, ERRORS)
 # The look-alikes' texts: their page, or the index (which shows them and links to it).
 LOOK_ALIKE_PAGES = (LOOK_ALIKES, ERRORS)
+# A pool inherited across fork: its page, or the index (which shows its texts and links to it).
+FORK = "fork"
+FORK_PAGES = (FORK, ERRORS)
 
 
 class Query(NamedTuple):
@@ -110,6 +113,11 @@ QUERIES = [
         LOOK_ALIKE_PAGES,
     ),
     Query("pymysql.err.OperationalError: (1040, 'Too many connections')", LOOK_ALIKE_PAGES),
+    Query(
+        """MySQLdb.ProgrammingError: (2014, "Commands out of sync; you can't run this command now")""",
+        FORK_PAGES,
+    ),
+    Query("pymysql.err.OperationalError: (2014, 'Command Out of Sync')", FORK_PAGES),
     # Fragments of an error.
     Query("(2006,", ANY_ERROR_PAGE),
     Query("(2013,", ANY_ERROR_PAGE),
@@ -200,6 +208,12 @@ QUERIES = [
         (LOOK_ALIKES, *SHARED_SESSION_PAGES),
     ),
     Query("ProgrammingError: (2014", (LOOK_ALIKES, *SHARED_SESSION_PAGES)),
+    # A pool inherited across fork, as readers search for it, from / and /en/.
+    Query("gunicorn preload MySQL", FORK),
+    Query("Celery MySQL server has gone away", FORK),
+    Query("multiprocessing SQLAlchemy engine", FORK),
+    Query("dispose close=False", FORK),
+    Query("fork 接続", FORK, "ja"),
 ]
 
 
