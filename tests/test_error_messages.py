@@ -41,10 +41,10 @@ from clients import ASYNC_DRIVERS, DRIVERS, SYNC_DRIVERS, client_of, with_driver
 from disconnects import IdleTimeout, kill_once_running, kill_once_running_async
 from error_texts import (
     FAREWELL_4031,
-    LOOK_ALIKE_SECTIONS,
-    READ_ONLY_TEXTS,
     FORK_MYSQLCLIENT,
     FORK_PYMYSQL,
+    LOOK_ALIKE_SECTIONS,
+    READ_ONLY_TEXTS,
     SECTIONS,
     SHARED_SESSION_SECTIONS,
     TOO_MANY_CONNECTIONS,
@@ -382,6 +382,8 @@ def test_pre_ping_recovers_after_an_emulated_4031_farewell(
     first = checked_out_id(engine)
     middlebox.say_farewell_4031_all()
     assert checked_out_id(engine) != first  # the ping got the farewell; a new connection
+
+
 def test_fork_texts_are_the_fork_pages_blocks():
     """The index shows the texts of a pool inherited across fork from the same blocks as
     docs/fork.*.md, whose tests compare them with the real errors (tests/test_fork.py)."""
