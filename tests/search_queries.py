@@ -83,7 +83,9 @@ QUERIES = [
         "(4031, 'The client was disconnected by the server because of inactivity. See wait_timeout and interactive_timeout for configuring this behavior.')",
         ANY_ERROR_PAGE,
     ),
-    Query("pymysql.err.InterfaceError: (0, '')", ERRORS),
+    # (0, '') comes from a connection used by two processes or threads: the fork and
+    # concurrency pages explain it, the index lists it.
+    Query("pymysql.err.InterfaceError: (0, '')", (ERRORS, FORK, CONCURRENCY)),
     Query(
         "pymysql.err.InternalError: Packet sequence number wrong - got 1 expected 6",
         SHARED_SESSION_PAGES,
