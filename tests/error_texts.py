@@ -31,6 +31,8 @@ TASKS = f"{MESSAGES}:tasks"
 SHARED_SESSION_SECTIONS = (THREADS_MYSQLCLIENT, THREADS_PYMYSQL, TASKS)
 # The server's own farewell: MySQL 8.0.24+ sends 4031 before it closes an idle connection.
 FAREWELL_4031 = f"{MESSAGES}:mysql_8_0_24"
+# A streamed result read more slowly than the server's net_write_timeout (docs/causes.*.md).
+SLOW_READER = f"{MESSAGES}:slow_reader"
 
 # Codes SQLAlchemy's MySQL dialect treats as "the connection is gone" (is_disconnect)...
 IDLE_DISCONNECT_CODES = {2006, 2013, 4031}  # ... that an idle timeout produces,

@@ -43,6 +43,7 @@ from error_texts import (
     FAREWELL_4031,
     SECTIONS,
     SHARED_SESSION_SECTIONS,
+    SLOW_READER,
     assert_4031_text_on_page,
     code_in_line,
     exception_line,
@@ -290,3 +291,15 @@ def test_shared_session_texts_are_the_concurrency_pages_blocks():
     assert set(SHARED_SESSION_SECTIONS) <= set(texts_on_page("error-messages"))
     assert set(SHARED_SESSION_SECTIONS) <= set(texts_on_page("concurrency"))
     assert not set(SHARED_SESSION_SECTIONS) & set(SECTIONS.values())
+
+
+def test_slow_reader_texts_are_the_causes_pages_block():
+    """The index shows a slow reader's texts from the same block as docs/causes.*.md,
+    whose tests compare it with the real errors (tests/test_causes.py); each is a 2013,
+    a disconnect for SQLAlchemy."""
+    assert SLOW_READER in texts_on_page("error-messages")
+    assert SLOW_READER in texts_on_page("causes")
+    dialect = create_engine("mysql+mysqldb://").dialect
+    for group in groups(SLOW_READER):
+        assert code_in_line(group[0]) == 2013, group
+        assert dialect.is_disconnect(MySQLdb.OperationalError(2013, "message"), None, None)
