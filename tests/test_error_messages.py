@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from clients import ASYNC_DRIVERS, DRIVERS, SYNC_DRIVERS, with_driver
 from disconnects import IdleTimeout, kill_once_running, kill_once_running_async
 from error_texts import (
+    CONNECT_SECTIONS,
     FAREWELL_4031,
     SECTIONS,
     SHARED_SESSION_SECTIONS,
@@ -303,3 +304,11 @@ def test_slow_reader_texts_are_the_causes_pages_block():
     for group in groups(SLOW_READER):
         assert code_in_line(group[0]) == 2013, group
         assert dialect.is_disconnect(MySQLdb.OperationalError(2013, "message"), None, None)
+
+
+def test_connect_texts_are_the_connect_pages_blocks():
+    """The index shows the texts of a failed connection attempt from the same blocks as
+    docs/connect-errors.*.md, whose tests compare them with the real errors
+    (tests/test_connect_errors.py)."""
+    assert set(CONNECT_SECTIONS) <= set(texts_on_page("error-messages"))
+    assert set(CONNECT_SECTIONS) <= set(texts_on_page("connect-errors"))
