@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 import subprocess
 import threading
 import time
@@ -48,6 +49,7 @@ CHECK = "connect_errors/check_connection.py"
 CONNECT_TIMEOUT = "connect_errors/connect_timeout.py"
 STILL_WAITING_AFTER = 3  # seconds a connection attempt without a timeout is given
 SHORTENED = 2  # the snippet's timeouts, shortened for the tests
+PAST_THE_TIMEOUT = 1.5  # seconds waited beyond a timeout that should not end the wait
 
 
 def snippet(name: str) -> str:
@@ -63,9 +65,17 @@ def trimmed(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
+def without_system_error(text: str) -> str:
+    """libmariadb's text for a connection closed before the greeting ends with a leftover
+    errno that differs from run to run (115 or 11 in the tests): the page says so."""
+    return re.sub(r"system error: \d+", "system error: N", text)
+
+
 def on_the_page(error: BaseException, section: str) -> None:
     shown = [trimmed("\n".join(group)) for group in groups(section)]
     line = trimmed(without_port(exception_line(error)))
+    if section == CONNECT_CLOSED:
+        shown, line = [without_system_error(t) for t in shown], without_system_error(line)
     assert line in shown, f"not on the page ({section}):\n{line}\nThe page shows:\n" + "\n".join(
         shown
     )
@@ -310,7 +320,7 @@ def test_pymysql_connect_timeout_does_not_end_the_wait_for_the_greeting(silent_s
 
     thread = threading.Thread(target=attempt, daemon=True)
     thread.start()
-    thread.join(timeout=SHORTENED + STILL_WAITING_AFTER)
+    thread.join(timeout=SHORTENED + PAST_THE_TIMEOUT)
     waiting = thread.is_alive()
     silent_server.close()  # the waiting client gets EOF and gives up
     thread.join(timeout=10)
@@ -320,7 +330,9 @@ def test_pymysql_connect_timeout_does_not_end_the_wait_for_the_greeting(silent_s
 
 def test_asyncmy_read_timeout_ends_the_wait_for_the_greeting(silent_server):
     url = url_to(silent_server.port, "asyncmy")
-    waited = asyncio.run(async_attempt(url, {"connect_timeout": SHORTENED}, SHORTENED + 3))
+    waited = asyncio.run(
+        async_attempt(url, {"connect_timeout": SHORTENED}, SHORTENED + PAST_THE_TIMEOUT)
+    )
     assert waited[0] == "waiting", f"connect_timeout alone should not end it: {waited}"
     connect_args = {"connect_timeout": 10, "read_timeout": SHORTENED}
     outcome, error = asyncio.run(async_attempt(url, connect_args, SHORTENED + 10))
@@ -331,7 +343,9 @@ def test_asyncmy_read_timeout_ends_the_wait_for_the_greeting(silent_server):
 def test_aiomysql_waits_for_the_greeting_until_asyncio_timeout(silent_server):
     """aiomysql has no read timeout: connect_timeout does not end it, asyncio.timeout() does."""
     url = url_to(silent_server.port, "aiomysql")
-    outcome, _ = asyncio.run(async_attempt(url, {"connect_timeout": SHORTENED}, SHORTENED + 3))
+    outcome, _ = asyncio.run(
+        async_attempt(url, {"connect_timeout": SHORTENED}, SHORTENED + PAST_THE_TIMEOUT)
+    )
     assert outcome == "waiting", outcome
 
 
