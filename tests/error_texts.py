@@ -47,6 +47,14 @@ FORK_PYMYSQL = f"{MESSAGES}:fork_pymysql"
 FORK_MYSQLCLIENT = f"{MESSAGES}:fork_mysqlclient"
 # The server's own farewell: MySQL 8.0.24+ sends 4031 before it closes an idle connection.
 FAREWELL_4031 = f"{MESSAGES}:mysql_8_0_24"
+# A streamed result read more slowly than the server's net_write_timeout (docs/causes.*.md).
+SLOW_READER = f"{MESSAGES}:slow_reader"
+# Failing while connecting (docs/connect-errors.*.md): one driver's exception per group.
+CONNECT_REFUSED = f"{MESSAGES}:connect_refused"  # nothing listens on the port
+CONNECT_TIMED_OUT = f"{MESSAGES}:connect_timed_out"  # the connection request gets no answer
+CONNECT_NO_GREETING = f"{MESSAGES}:connect_no_greeting"  # connected, the server never greets
+CONNECT_CLOSED = f"{MESSAGES}:connect_closed"  # connected, closed before the greeting
+CONNECT_SECTIONS = (CONNECT_REFUSED, CONNECT_TIMED_OUT, CONNECT_NO_GREETING, CONNECT_CLOSED)
 
 # Codes SQLAlchemy's MySQL dialect treats as "the connection is gone" (is_disconnect)...
 IDLE_DISCONNECT_CODES = {2006, 2013, 4031}  # ... that an idle timeout produces,
@@ -107,6 +115,12 @@ def without_error_tuple(text: str) -> str:
 def without_docs_version(text: str) -> str:
     """SQLAlchemy's error links name its version: sqlalche.me/e/20/, /e/14/."""
     return re.sub(r"sqlalche\.me/e/\d+/", "sqlalche.me/e/NN/", text)
+
+
+def without_port(text: str) -> str:
+    """The tests connect to random ports on 127.0.0.1; the page shows port 3306."""
+    text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:3306", text)
+    return re.sub(r"\('127\.0\.0\.1', \d+\)", "('127.0.0.1', 3306)", text)
 
 
 def without_address(line: str) -> str:

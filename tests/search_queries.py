@@ -23,6 +23,7 @@ CONCURRENCY = "concurrency"
 LOOK_ALIKES = "look-alikes"
 SESSIONS = "sessions"
 FRAMEWORKS = "frameworks"
+CONNECT = "connect-errors"
 # An error text, a fragment of one or its code is shown on every page about that
 # error: the index, the article, the causes and the drivers page. Any of them is a
 # right landing page (each explains the error and links to its fix); lunr's scoring
@@ -182,6 +183,21 @@ QUERIES = [
     Query("ロードバランサー アイドル", CAUSES, "ja"),
     Query("to_sql max_allowed_packet", CAUSES),
     Query("セッション トランザクション", SESSIONS, "ja"),
+    # Failing while connecting (docs/connect-errors.*.md), and a slow streamed read (causes).
+    Query("reading initial communication packet", (CONNECT, ERRORS)),
+    Query(
+        "MySQLdb.OperationalError: (2013, \"Lost connection to server at 'handshake: reading initial communication packet', system error: 110\")",
+        (CONNECT, ERRORS),
+    ),
+    Query("Can't connect to MySQL server", (CONNECT, ERRORS)),
+    Query(
+        """pymysql.err.OperationalError: (2003, "Can't connect to MySQL server on '127.0.0.1' ([Errno 111] Connection refused)")""",
+        (CONNECT, ERRORS),
+    ),
+    Query("connect_timeout", CONNECT),
+    Query("接続 タイムアウト", CONNECT, "ja"),
+    Query("net_write_timeout", CAUSES),
+    Query("stream_results", CAUSES),
     # English phrases.
     Query("pooled connections die while idle", ARTICLE, "en"),
     Query("error messages by driver", ERRORS, "en"),

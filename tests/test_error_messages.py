@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from clients import ASYNC_DRIVERS, DRIVERS, SYNC_DRIVERS, client_of, with_driver
 from disconnects import IdleTimeout, kill_once_running, kill_once_running_async
 from error_texts import (
+    CONNECT_SECTIONS,
     FAREWELL_4031,
     FORK_MYSQLCLIENT,
     FORK_PYMYSQL,
@@ -47,6 +48,7 @@ from error_texts import (
     READ_ONLY_TEXTS,
     SECTIONS,
     SHARED_SESSION_SECTIONS,
+    SLOW_READER,
     TOO_MANY_CONNECTIONS,
     TOO_MANY_CONNECTIONS_MORE,
     assert_4031_text_on_page,
@@ -391,3 +393,23 @@ def test_fork_texts_are_the_fork_pages_blocks():
     assert fork_sections <= set(texts_on_page("error-messages"))
     assert fork_sections <= set(texts_on_page("fork"))
     assert not fork_sections & set(SECTIONS.values())
+
+
+def test_slow_reader_texts_are_the_causes_pages_block():
+    """The index shows a slow reader's texts from the same block as docs/causes.*.md,
+    whose tests compare it with the real errors (tests/test_causes.py); each is a 2013,
+    a disconnect for SQLAlchemy."""
+    assert SLOW_READER in texts_on_page("error-messages")
+    assert SLOW_READER in texts_on_page("causes")
+    dialect = create_engine("mysql+mysqldb://").dialect
+    for group in groups(SLOW_READER):
+        assert code_in_line(group[0]) == 2013, group
+        assert dialect.is_disconnect(MySQLdb.OperationalError(2013, "message"), None, None)
+
+
+def test_connect_texts_are_the_connect_pages_blocks():
+    """The index shows the texts of a failed connection attempt from the same blocks as
+    docs/connect-errors.*.md, whose tests compare them with the real errors
+    (tests/test_connect_errors.py)."""
+    assert set(CONNECT_SECTIONS) <= set(texts_on_page("error-messages"))
+    assert set(CONNECT_SECTIONS) <= set(texts_on_page("connect-errors"))
