@@ -76,27 +76,56 @@ def assert_disconnect(caught) -> None:
 # --- The page's table names real tests ----------------------------------------------
 
 
+def which_fix_helps(lang: str) -> tuple[list[list[str]], list[list[str]]]:
+    """The "Which fix helps" table as readers see it, and the same table with the test
+    behind each cell (in the collapsed note under it): rows of cells, header rows left out."""
+    lines = (ROOT / "docs" / f"{PAGE}.{lang}.md").read_text(encoding="utf-8").splitlines()
+
+    def table_at(start: int, indent: str) -> list[list[str]]:
+        rows = []
+        for line in lines[start:]:
+            if not line.startswith(indent + "|"):
+                break
+            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        return rows[2:]
+
+    shown = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    tested = next(i for i, line in enumerate(lines) if i > shown and line.startswith("    |"))
+    return table_at(shown, ""), table_at(tested, "    ")
+
+
 @pytest.mark.parametrize("lang", languages())
 def test_every_cell_names_a_test(lang):
-    page = (ROOT / "docs" / f"{PAGE}.{lang}.md").read_text(encoding="utf-8")
-    # The first table: the one under "Which fix helps" (later tables list vendors' limits).
-    lines = page.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
-    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
-    table = lines[start:end][2:]
-    assert table, "the page has no table"
+    _, tested = which_fix_helps(lang)
+    assert tested, "the page has no table of the tests behind its cells"
     defined = {
         name
         for module in (ROOT / "tests").glob("test_*.py")
         for name in re.findall(r"^def (test_\w+)", module.read_text("utf-8"), re.M)
     }
-    for row in table:
-        cells = [c.strip() for c in row.strip("|").split("|")][1:]
-        for cell in cells:
+    for row in tested:
+        for cell in row[1:]:
             names = re.findall(r"`(test_\w+)", cell)
-            assert names, f"{lang}: cell {cell!r} in row {row!r} names no test"
+            assert names, f"{lang}: cell {cell!r} in row {row[0]!r} names no test"
             for name in names:
                 assert name in defined, f"{lang}: {name} is on the page but not in tests/"
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_the_table_readers_see_says_what_its_tests_show(lang):
+    """The reader's table and the table of tests under it: the same rows, and each cell's
+    verdict (✅, ❌ or none) the same."""
+    shown, tested = which_fix_helps(lang)
+    assert [row[0] for row in shown] == [row[0] for row in tested], f"{lang}: the rows differ"
+
+    def verdict(cell: str) -> str:
+        return cell[0] if cell[:1] in ("✅", "❌") else ""
+
+    for seen, proof in zip(shown, tested, strict=True):
+        assert [verdict(c) for c in seen] == [verdict(c) for c in proof], (
+            f"{lang}: row {seen[0]!r} says {seen[1:]} but its tests say {proof[1:]}"
+        )
+        assert not any("`test_" in cell for cell in seen), f"{lang}: test names in {seen[0]!r}"
 
 
 # --- Server restart or failover -------------------------------------------------------
