@@ -562,6 +562,22 @@ def test_search_dialog_has_a_name_in_each_language(built_site):
         assert f'role="dialog" aria-label="{name}"' in html, f"the {lang} search dialog has no name"
 
 
+# Katakana loanwords ending in -er/-or take the long vowel mark on this site (サーバー,
+# ブラウザー, パラメーター, ユーザー): ドライバー too, never ドライバ.
+SPELLINGS = {re.compile(r"ドライバ(?!ー)"): "ドライバー"}
+
+
+def test_japanese_pages_spell_loanwords_one_way():
+    problems = [
+        f"{path.relative_to(ROOT)}:{number}: write {right}"
+        for path in [*DOCS.glob("*.ja.md"), ROOT / "mkdocs.yml"]
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for wrong, right in SPELLINGS.items()
+        if wrong.search(line)
+    ]
+    assert not problems, "\n".join(problems)
+
+
 def test_docs_dir_holds_only_pages_and_assets():
     stray = [p for p in DOCS.rglob("*") if p.is_file() and p.suffix in {".py", ".sql", ".sh"}]
     assert not stray, f"code files belong in snippets/, not docs/: {stray}"
