@@ -238,6 +238,9 @@ QUERIES = [
         """(MySQLdb._exceptions.OperationalError) (2013, "Lost connection to MySQL server at 'handshake: reading initial communication packet', system error: 0")""",
         (CONNECT, ERRORS),
     ),
+    # MySQL's Japanese manual's names for 2006 and 2013 (the article quotes them).
+    Query("MySQL サーバーが存在しなくなりました", ARTICLE),
+    Query("クエリー中にサーバーへの接続が失われました", ARTICLE),
 ]
 
 
@@ -306,6 +309,8 @@ PASTED_ERRORS = [
         (SESSIONS, ARTICLE),
         "ja",
     ),
+    # The read-only option as printed in 1290: a leading - excludes a word in lunr.
+    Query("--read-only", CAUSES),
 ]
 
 
