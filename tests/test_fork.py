@@ -310,11 +310,19 @@ def without_signal_handler(tasks_py: str) -> str:
 def test_celery_pool_processes_share_the_workers_connection(database_url, tmp_path, driver):
     """tasks.py without the signal handler: the worker's main process connected at import,
     its prefork pool processes inherit that connection, and tasks fail."""
-    outcomes = celery_results(tmp_path, with_driver(database_url, driver), with_fix=False)
-    failed = [
-        o.removeprefix("raised unexpected: ") for o in outcomes.elements() if o != "succeeded"
-    ]
-    assert failed, f"no task failed: {outcomes}"
+    # The processes fail only when their uses of the one socket overlap: usually a few of
+    # 60 tasks do, but a busy machine can run a whole batch without an overlap. Up to 3
+    # batches, each with a fresh worker; the test fails if none has a failed task.
+    for batch in range(3):
+        folder = tmp_path / f"batch{batch}"
+        folder.mkdir()
+        outcomes = celery_results(folder, with_driver(database_url, driver), with_fix=False)
+        failed = [
+            o.removeprefix("raised unexpected: ") for o in outcomes.elements() if o != "succeeded"
+        ]
+        if failed:
+            break
+    assert failed, f"no task failed in 3 batches of {TASKS}: {outcomes}"
     # Celery logs repr(exc): OperationalError("(pymysql.err.OperationalError) (2014, ...)")
     shown = {re.sub(r"^sqlalchemy\.exc\.\w+: ", "", line) for line in shown_for(driver)}
     inside = [re.sub(r"^\w+\((.*)\)$", r"\1", line)[1:-1] for line in failed]
