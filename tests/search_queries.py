@@ -238,9 +238,10 @@ QUERIES = [
         """(MySQLdb._exceptions.OperationalError) (2013, "Lost connection to MySQL server at 'handshake: reading initial communication packet', system error: 0")""",
         (CONNECT, ERRORS),
     ),
-    # MySQL's Japanese manual's names for 2006 and 2013 (the article quotes them).
-    Query("MySQL サーバーが存在しなくなりました", ARTICLE),
-    Query("クエリー中にサーバーへの接続が失われました", ARTICLE),
+    # MySQL's Japanese manual's names for 2006 and 2013 (the article quotes them): a reader
+    # who types Japanese gets the Japanese article, from either root.
+    Query("MySQL サーバーが存在しなくなりました", ARTICLE, "ja"),
+    Query("クエリー中にサーバーへの接続が失われました", ARTICLE, "ja"),
 ]
 
 
