@@ -313,7 +313,8 @@
     if (!worker && message && message.type === SETUP && !later.has(this)) {
       worker = this
       worker.addEventListener("message", answered)
-      loadVocabulary()
+      // The index is fetched only when a search finds nothing (loadVocabulary): fetched
+      // here, every page load would download search_index.json a second time.
     }
     if (this === worker && message && message.type === QUERY) asked.push(message.data)
     return post.call(this, message, ...rest)
