@@ -156,3 +156,19 @@ async def kill_once_running_async(
         )
         await asyncio.sleep(0.02)
     await conn.execute(text(f"KILL {what} {victim_id}"))
+
+
+def shortened_timeouts(engine, *names: str, seconds: int = 2) -> dict:
+    """Shorten the snippet's own timeouts `names` to `seconds` for the test (a timeout
+    the snippet does not set stays unset); returns the connect arguments the snippet
+    gave, as the driver would have received them."""
+    seen: dict = {}
+
+    @event.listens_for(engine, "do_connect")
+    def shorten(_dialect, _conn_rec, _cargs, cparams):
+        seen.update(cparams)
+        for name in names:
+            if name in cparams:
+                cparams[name] = seconds
+
+    return seen

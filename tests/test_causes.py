@@ -29,7 +29,7 @@ from clients import (
     linked_client_library,
     with_driver,
 )
-from disconnects import kill_once_running
+from disconnects import kill_once_running, shortened_timeouts
 from error_texts import (
     KILLED_CODES,
     READ_ONLY_TEXTS,
@@ -588,22 +588,6 @@ def test_to_sql_chunksize_keeps_each_insert_below_max_allowed_packet(
 def through(middlebox, database_url: str) -> str:
     """The database URL through the middlebox (the conftest fixture `middlebox`)."""
     return middlebox.url(database_url)
-
-
-def shortened_timeouts(engine, *names: str, seconds: int = 2) -> dict:
-    """Shorten the snippet's own timeouts `names` to `seconds` for the test (a timeout
-    the snippet does not set stays unset); returns the connect arguments the snippet
-    gave, as the driver would have received them."""
-    seen: dict = {}
-
-    @event.listens_for(engine, "do_connect")
-    def shorten(_dialect, _conn_rec, _cargs, cparams):
-        seen.update(cparams)
-        for name in names:
-            if name in cparams:
-                cparams[name] = seconds
-
-    return seen
 
 
 def end_connections(middlebox, how: str) -> None:

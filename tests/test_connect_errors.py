@@ -26,11 +26,12 @@ import aiomysql
 import asyncmy
 import pymysql
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from clients import ASYNC_DRIVERS, DRIVERS, SYNC_DRIVERS, linked_client_library
+from disconnects import shortened_timeouts
 from error_texts import (
     CONNECT_CLOSED,
     CONNECT_NO_GREETING,
@@ -222,20 +223,6 @@ def test_pymysql_and_asyncmy_default_connect_timeout_is_10_seconds():
     assert inspect.signature(aiomysql.connect).parameters["connect_timeout"].default is None
 
 
-def shortened(engine, *names: str) -> dict:
-    """Shorten the snippet's timeouts `names` to SHORTENED seconds; returns what it passed."""
-    seen: dict = {}
-
-    @event.listens_for(engine, "do_connect")
-    def shorten(_dialect, _conn_rec, _cargs, cparams):
-        seen.update(cparams)
-        for name in names:
-            if name in cparams:
-                cparams[name] = SHORTENED
-
-    return seen
-
-
 def connect_in_background(engine) -> dict:
     """engine.connect() in a thread, waited on for at most SHORTENED + 10 s: the error
     and how long it took, or "hung"."""
@@ -261,7 +248,9 @@ def connect_in_background(engine) -> dict:
 def test_connect_timeout_ends_an_unanswered_connect(full_listen_queue, driver, engines):
     url = url_to(full_listen_queue.port, driver)
     engine = engines.snippet_engine(CONNECT_TIMEOUT, url)
-    seen = shortened(engine, "connect_timeout")  # read_timeout stays 30 s
+    seen = shortened_timeouts(
+        engine, "connect_timeout", seconds=SHORTENED
+    )  # read_timeout stays 30 s
     outcome = connect_in_background(engine)
     assert not outcome["hung"] and "error" in outcome, outcome
     assert outcome["seconds"] < SHORTENED + 5, outcome
@@ -295,7 +284,7 @@ def test_timeout_ends_the_wait_for_the_greeting(silent_server, driver, engines):
     url = url_to(silent_server.port, driver)
     engine = engines.snippet_engine(CONNECT_TIMEOUT, url)
     timeout = ENDS_THE_WAIT_FOR_THE_GREETING[driver]
-    seen = shortened(engine, timeout)
+    seen = shortened_timeouts(engine, timeout, seconds=SHORTENED)
     outcome = connect_in_background(engine)
     assert not outcome["hung"] and "error" in outcome, f"{timeout} should end it: {outcome}"
     assert outcome["seconds"] < SHORTENED + 5, outcome
