@@ -16,78 +16,29 @@ targets: 100 for accessibility, best practices and SEO, 98 for performance.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import gzip
 import json
-import mimetypes
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from browser import CHROMIUM, HOST, _SiteHandler, build_site, missing_browser
+from browser import CHROMIUM, HOST, build_site, compress, missing_browser, serve
 from pages import languages, page_path, pages
 
 LIGHTHOUSE = "lighthouse@13.5.0"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 TARGETS = {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 100}
-COMPRESSED = {".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"}
-
-
-class _GzipSiteHandler(_SiteHandler):
-    """The site handler, sending the pre-compressed file.gz when the browser accepts gzip
-    (as GitHub Pages and most static hosts compress text)."""
-
-    def send_head(self):
-        path = Path(self.translate_path(self.path))
-        if path.is_dir() and self.path.endswith("/"):
-            path = path / "index.html"
-        packed = path.with_name(path.name + ".gz")
-        if "gzip" not in self.headers.get("Accept-Encoding", "") or not packed.is_file():
-            return super().send_head()
-        body = packed.open("rb")
-        self.send_response(200)
-        self.send_header(
-            "Content-Type", mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        )
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(packed.stat().st_size))
-        self.end_headers()
-        return body
-
-
-def compress(site: Path) -> None:
-    for file in site.rglob("*"):
-        if file.suffix in COMPRESSED and file.is_file():
-            file.with_name(file.name + ".gz").write_bytes(gzip.compress(file.read_bytes(), 9))
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve_gzipped(site: Path, port: int):
-    handler = functools.partial(_GzipSiteHandler, directory=str(site))
-    server = ThreadingHTTPServer((HOST, port), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{HOST}:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def lighthouse(url: str, report: Path) -> dict:
@@ -129,7 +80,7 @@ def main() -> int:
         os.environ["SITE_URL"] = f"http://{HOST}:{port}/"  # read by mkdocs.yml
         site = build_site(Path(tmp) / "site")
         compress(site)
-        with serve_gzipped(site, port) as base:
+        with serve(site, port, gzip=True) as base:
             header = f"{'page':<42} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5} {'KiB':>7}"
             print(header, "-" * len(header), sep="\n", flush=True)
             for path in paths:

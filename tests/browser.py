@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip as gzip_module
 import json
+import mimetypes
 import os
 import subprocess
 import sys
@@ -83,10 +85,46 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         return None
 
 
+class _GzipSiteHandler(_SiteHandler):
+    """The site handler, sending a pre-compressed file.gz (see compress()) when the browser
+    accepts gzip, as GitHub Pages and most static hosts compress text."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.endswith("/"):
+            path = path / "index.html"
+        packed = path.with_name(path.name + ".gz")
+        if "gzip" not in self.headers.get("Accept-Encoding", "") or not packed.is_file():
+            return super().send_head()
+        body = packed.open("rb")
+        self.send_response(HTTPStatus.OK)
+        self.send_header(
+            "Content-Type", mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        )
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(packed.stat().st_size))
+        self.end_headers()
+        return body
+
+
+COMPRESSED = {".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"}
+
+
+def compress(site: Path) -> None:
+    """Write file.gz next to every text file of the built site, for serve(gzip=True)."""
+    for file in site.rglob("*"):
+        if file.suffix in COMPRESSED and file.is_file():
+            file.with_name(file.name + ".gz").write_bytes(
+                gzip_module.compress(file.read_bytes(), 9)
+            )
+
+
 @contextlib.contextmanager
-def serve(site: Path) -> Iterator[str]:
-    """Serve `site` on 127.0.0.1 at a free port; yields the base URL (no trailing slash)."""
-    server = ThreadingHTTPServer((HOST, 0), functools.partial(_SiteHandler, directory=str(site)))
+def serve(site: Path, port: int = 0, gzip: bool = False) -> Iterator[str]:
+    """Serve `site` on 127.0.0.1 at `port` (0: a free one); yields the base URL (no trailing
+    slash). With gzip, pre-compressed files (compress()) go to browsers that accept them."""
+    handler = _GzipSiteHandler if gzip else _SiteHandler
+    server = ThreadingHTTPServer((HOST, port), functools.partial(handler, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
