@@ -196,10 +196,14 @@ def get(url: str) -> str:
         return f"HTTP {error.code}"
 
 
+REQUESTS = 60
+
+
 def concurrent_requests(url: str) -> collections.Counter:
-    """200 requests, 8 at a time, as a busy site gets them."""
+    """60 requests, 8 at a time, as a busy site gets them (the workers' first uses of the
+    inherited connection overlap: 3 or 4 fail, with 60 requests as with 200)."""
     with ThreadPoolExecutor(8) as pool:
-        return collections.Counter(pool.map(get, [url] * 200))
+        return collections.Counter(pool.map(get, [url] * REQUESTS))
 
 
 def pids_per_connection(tmp_path: Path) -> dict[str, set[str]]:
@@ -233,7 +237,7 @@ def test_preload_workers_share_one_connection(database_url, tmp_path, driver):
 
 
 def assert_one_process_per_connection(answers: collections.Counter, tmp_path: Path) -> None:
-    assert answers == {"10000 bytes": 200}, answers
+    assert answers == {"10000 bytes": REQUESTS}, answers
     used = pids_per_connection(tmp_path)
     assert len(used) >= 2, used  # the master's and at least one worker's
     assert all(len(pids) == 1 for pids in used.values()), used
