@@ -124,9 +124,9 @@ def page(tab):
 
 
 @pytest.fixture
-def page_log(page):
-    """Console errors and other hosts' requests of `page`, recorded from here on."""
-    log = PageLog()
+def page_log(page, site_url):
+    """Console errors and other origins' requests of `page`, recorded from here on."""
+    log = PageLog(site_url)
     log.watch(page)
     yield log
     log.unwatch(page)
