@@ -216,16 +216,21 @@ class PageLog:
     site: str
     console_errors: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
+    # The sitemap.xml files requested (Material's language switcher fetches one next to each
+    # hreflang link): URL -> HTTP status, None until (unless) a response comes.
+    site_maps: dict[str, int | None] = field(default_factory=dict)
 
     def watch(self, page) -> None:
         page.on("console", self._console)
         page.on("pageerror", self._uncaught)
         page.on("request", self._request)
+        page.on("response", self._response)
 
     def unwatch(self, page) -> None:
         page.remove_listener("console", self._console)
         page.remove_listener("pageerror", self._uncaught)
         page.remove_listener("request", self._request)
+        page.remove_listener("response", self._response)
 
     def _uncaught(self, error) -> None:
         self.console_errors.append(f"uncaught: {error}")
@@ -240,6 +245,12 @@ class PageLog:
         web = url.scheme in {"http", "https", "ws", "wss"}
         if web and url.netloc != urlparse(self.site).netloc:
             self.foreign_requests.append(request.url)
+        if url.path.endswith("/sitemap.xml"):
+            self.site_maps.setdefault(request.url, None)
+
+    def _response(self, response) -> None:
+        if urlparse(response.url).path.endswith("/sitemap.xml"):
+            self.site_maps[response.url] = response.status
 
 
 # --- Material's search -----------------------------------------------------------------
