@@ -13,10 +13,8 @@ sitemap.xml: for the language switcher, Material fetches sitemap.xml relative to
 `<link rel="alternate">` of a page, and mkdocs-static-i18n points those at the page's
 translations (/en/error-messages/ -> /en/error-messages/sitemap.xml). Without a file
 there, every page logs a 404 in the browser console. This copies the site map (it
-lists both languages) next to every page. (Those links stay relative: made absolute
-from site_url, they send that fetch to another origin wherever the site is served at
-another address, as in the tests. Search engines get full hreflang URLs from the site
-map.)
+lists both languages) next to every page. (Those links are full URLs from site_url,
+hooks/hreflang.py: the site must be built for the address it is served at.)
 
 The 404 page's language switcher: mkdocs-static-i18n points the switcher at the
 translations of the page rendered last, so the English 404 offered the Japanese

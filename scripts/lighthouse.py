@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,18 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from browser import CHROMIUM, HOST, build_site, compress, missing_browser, serve
+from browser import CHROMIUM, built_and_served, missing_browser
 from pages import languages, page_path, pages
 
 LIGHTHOUSE = "lighthouse@13.5.0"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 TARGETS = {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 100}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def lighthouse(url: str, report: Path) -> dict:
@@ -74,13 +67,9 @@ def main() -> int:
         page_path(name, lang) for lang in languages() for name in sorted(pages())
     ]
     args.out.mkdir(parents=True, exist_ok=True)
-    port = free_port()
     below = []
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["SITE_URL"] = f"http://{HOST}:{port}/"  # read by mkdocs.yml
-        site = build_site(Path(tmp) / "site")
-        compress(site)
-        with serve(site, port, gzip=True) as base:
+        with built_and_served(Path(tmp), gzip=True) as base:
             header = f"{'page':<42} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5} {'KiB':>7}"
             print(header, "-" * len(header), sep="\n", flush=True)
             for path in paths:

@@ -139,14 +139,19 @@ class BuildFailed(Exception):
     """`mkdocs build --strict` failed or printed a warning; the message holds its log."""
 
 
-def build_site(dest: Path) -> Path:
+def build_site(dest: Path, site_url: str | None = None) -> Path:
     """Build the site into `dest` with `mkdocs build --strict`, as CI does; returns `dest`.
+    `site_url`: the address the site will be served at (SITE_URL, read by mkdocs.yml);
+    the pages' full URLs (canonical, hreflang, og:url, sitemap.xml) start with it.
 
     Strict mode fails on warnings it knows of; any other WARNING line fails here too."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # material's end-of-life banner
+    if site_url is not None:
+        env["SITE_URL"] = site_url
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(dest)],
         cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # material's end-of-life banner
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -159,6 +164,20 @@ def build_site(dest: Path) -> Path:
     return dest
 
 
+@contextlib.contextmanager
+def built_and_served(site: Path, gzip: bool = False) -> Iterator[str]:
+    """Serve `site` on a free port of 127.0.0.1, then build the site into it for that
+    address (site_url), so that its full URLs point at this server: Material fetches
+    sitemap.xml next to each hreflang link (hooks/hreflang.py), and a site built for
+    another address would send the browser there. Yields the base URL (no trailing
+    slash). With gzip, as serve(gzip=True), the files compressed after the build."""
+    with serve(site, gzip=gzip) as url:  # the port is bound before the build
+        build_site(site, site_url=url + "/")
+        if gzip:
+            compress(site)
+        yield url
+
+
 def launch_chromium(playwright):
     """Headless Chromium (Debian's, or CHROMIUM_EXECUTABLE) from a Playwright instance."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -166,23 +185,24 @@ def launch_chromium(playwright):
 
 @contextlib.contextmanager
 def site_in_browser() -> Iterator[tuple[str, object]]:
-    """For the scripts: the site built into a temporary directory, served on 127.0.0.1,
-    and headless Chromium; yields (base URL, browser). Exits if there is no Chromium."""
+    """For the scripts: the site built into a temporary directory for the address it is
+    served at on 127.0.0.1 (built_and_served), and headless Chromium; yields (base URL,
+    browser). Exits if there is no Chromium or the build fails."""
     from playwright.sync_api import sync_playwright
 
     if why := missing_browser():
         sys.exit(why)
-    with tempfile.TemporaryDirectory() as site:
+    with tempfile.TemporaryDirectory() as site, contextlib.ExitStack() as stack:
         try:
-            build_site(Path(site))
+            url = stack.enter_context(built_and_served(Path(site)))
         except BuildFailed as failure:
             sys.exit(str(failure))
-        with serve(Path(site)) as url, sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            try:
-                yield url, browser
-            finally:
-                browser.close()
+        playwright = stack.enter_context(sync_playwright())
+        browser = launch_chromium(playwright)
+        try:
+            yield url, browser
+        finally:
+            browser.close()
 
 
 # --- What a page did -----------------------------------------------------------------
@@ -190,20 +210,27 @@ def site_in_browser() -> Iterator[tuple[str, object]]:
 
 @dataclass
 class PageLog:
-    """Console errors and requests to other hosts, recorded while a page is open."""
+    """Console errors and requests to other origins than `site` (the served site's base
+    URL: another host, or another port of 127.0.0.1), recorded while a page is open."""
 
+    site: str
     console_errors: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
+    # The sitemap.xml files requested (Material's language switcher fetches one next to each
+    # hreflang link): URL -> HTTP status, None until (unless) a response comes.
+    site_maps: dict[str, int | None] = field(default_factory=dict)
 
     def watch(self, page) -> None:
         page.on("console", self._console)
         page.on("pageerror", self._uncaught)
         page.on("request", self._request)
+        page.on("response", self._response)
 
     def unwatch(self, page) -> None:
         page.remove_listener("console", self._console)
         page.remove_listener("pageerror", self._uncaught)
         page.remove_listener("request", self._request)
+        page.remove_listener("response", self._response)
 
     def _uncaught(self, error) -> None:
         self.console_errors.append(f"uncaught: {error}")
@@ -215,8 +242,15 @@ class PageLog:
 
     def _request(self, request) -> None:
         url = urlparse(request.url)
-        if url.scheme in {"http", "https", "ws", "wss"} and url.hostname != HOST:
+        web = url.scheme in {"http", "https", "ws", "wss"}
+        if web and url.netloc != urlparse(self.site).netloc:
             self.foreign_requests.append(request.url)
+        if url.path.endswith("/sitemap.xml"):
+            self.site_maps.setdefault(request.url, None)
+
+    def _response(self, response) -> None:
+        if urlparse(response.url).path.endswith("/sitemap.xml"):
+            self.site_maps[response.url] = response.status
 
 
 # --- Material's search -----------------------------------------------------------------

@@ -198,19 +198,31 @@ def middlebox(server_url) -> Iterator[Middlebox]:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """The site built once per run with `mkdocs build --strict`, in a temporary directory."""
-    try:
-        return build_site(tmp_path_factory.mktemp("site"))
-    except BuildFailed as failure:
-        pytest.fail(str(failure), pytrace=False)
+def served_site(tmp_path_factory) -> Iterator[tuple[Path, str]]:
+    """The site built once per run with `mkdocs build --strict` into a temporary directory,
+    served on 127.0.0.1, and built for that address (SITE_URL): its full URLs (canonical,
+    hreflang, og:url, sitemap.xml) point at this server, never at the public site.
+    Yields (the directory, the base URL without a trailing slash)."""
+    site = tmp_path_factory.mktemp("site")
+    with serve(site) as url:  # the port is known before the build
+        try:
+            build_site(site, site_url=url + "/")
+        except BuildFailed as failure:
+            pytest.fail(str(failure), pytrace=False)
+        yield site, url
 
 
-@pytest.fixture(scope="module")
-def site_url(built_site) -> Iterator[str]:
-    """The built site served on 127.0.0.1 (no trailing slash), for one test module."""
-    with serve(built_site) as url:
-        yield url
+@pytest.fixture(scope="session")
+def built_site(served_site) -> Path:
+    """The built site's directory (see served_site)."""
+    return served_site[0]
+
+
+@pytest.fixture(scope="session")
+def site_url(served_site) -> str:
+    """Where the built site is served, and the address it was built for: its site_url
+    without the trailing slash (http://127.0.0.1:<port>)."""
+    return served_site[1]
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,8 @@ what the worker answers.
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 
 from browser import PageLog, ask_search_worker, search, search_pasted
@@ -124,9 +126,9 @@ def page(tab):
 
 
 @pytest.fixture
-def page_log(page):
-    """Console errors and other hosts' requests of `page`, recorded from here on."""
-    log = PageLog()
+def page_log(page, site_url):
+    """Console errors and other origins' requests of `page`, recorded from here on."""
+    log = PageLog(site_url)
     log.watch(page)
     yield log
     log.unwatch(page)
@@ -404,3 +406,11 @@ def test_page_logs_no_errors_and_loads_only_from_this_site(page, page_log, site_
     page.wait_for_load_state("networkidle")
     assert not log.console_errors, f"{path} logged errors: {log.console_errors}"
     assert not log.foreign_requests, f"{path} requested other hosts: {log.foreign_requests}"
+    # The language switcher's site maps: one next to each hreflang link (full URLs from
+    # site_url, hooks/hreflang.py; the site is built for the address it is served at).
+    alternates = page.locator("link[rel=alternate][hreflang]").evaluate_all(
+        "links => links.map(link => link.href)"
+    )
+    assert log.site_maps == {urljoin(href, "sitemap.xml"): 200 for href in alternates}, (
+        f"{path}: Material should fetch sitemap.xml next to each hreflang link {alternates}"
+    )

@@ -364,6 +364,7 @@ class _Links(HTMLParser):
         super().__init__()
         self.edit: list[str] = []
         self.canonical: list[str] = []
+        self.alternates: dict[str, list[str]] = {}  # <link rel="alternate" hreflang>
         self.switcher: dict[str, str] = {}  # the language switcher's links
         self.updated: list[str] = []
         self.source_facts = 0
@@ -375,6 +376,8 @@ class _Links(HTMLParser):
             self.edit.append(a.get("href", ""))
         if tag == "link" and a.get("rel") == "canonical":
             self.canonical.append(a.get("href", ""))
+        if tag == "link" and a.get("rel") == "alternate" and a.get("hreflang"):
+            self.alternates.setdefault(a["hreflang"], []).append(a.get("href", ""))
         if tag == "a" and "md-select__link" in (a.get("class") or "") and a.get("hreflang"):
             self.switcher[a["hreflang"]] = a.get("href", "")
         if a.get("data-md-component") == "source":
@@ -405,14 +408,13 @@ def test_edit_button_opens_the_page_in_its_own_language(built_site, name):
         )
 
 
-def page_url(name: str, lang: str) -> str:
-    """The full address of a page, under site_url in mkdocs.yml."""
-    site_url = mkdocs_config()["site_url"]
-    assert site_url, "mkdocs.yml needs a site_url (sitemap.xml and canonical links use it)"
-    return site_url + page_path(name, lang).lstrip("/")
+def page_url(site_url: str, name: str, lang: str) -> str:
+    """The full address of a page in the built site: `site_url` (the fixture: the address
+    the site was built for and is served at) and the page's path."""
+    return site_url + page_path(name, lang)
 
 
-def test_site_map_lists_every_page_with_its_translations(built_site):
+def test_site_map_lists_every_page_with_its_translations(built_site, site_url):
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
     urls = ET.parse(built_site / "sitemap.xml").getroot().findall("s:url", ns)
     listed = {
@@ -422,7 +424,9 @@ def test_site_map_lists_every_page_with_its_translations(built_site):
         for url in urls
     }
     expected = {
-        page_url(name, lang): {other: page_url(name, other) for other in languages()}
+        page_url(site_url, name, lang): {
+            other: page_url(site_url, name, other) for other in languages()
+        }
         for name in PAGE_NAMES
         for lang in languages()
     }
@@ -433,24 +437,62 @@ def test_site_map_lists_every_page_with_its_translations(built_site):
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_page_names_its_own_address_as_canonical(built_site, name):
+def test_page_names_its_own_address_as_canonical(built_site, site_url, name):
     for lang in languages():
         links = read_links(built_page(built_site, name, lang))
-        assert links.canonical == [page_url(name, lang)], (
-            f"the {lang} page {name} should name {page_url(name, lang)} as canonical "
+        url = page_url(site_url, name, lang)
+        assert links.canonical == [url], (
+            f"the {lang} page {name} should name {url} as canonical "
             f"(site_url in mkdocs.yml): {links.canonical}"
         )
 
 
-def test_404_page_switches_to_the_home_page_of_each_language(built_site):
-    base = urlparse(mkdocs_config()["site_url"]).path
-    homes = {lang: base + root(lang).lstrip("/") for lang in languages()}
+def test_every_page_names_its_translations_and_x_default_at_full_urls(built_site, site_url):
+    """hreflang: each page's <link rel="alternate" hreflang> name its version in each
+    language (itself included) and an x-default, the default language's version (Japanese),
+    once each, at full URLs of this build (site_url), to pages that were built; and they are
+    reciprocal: each page they name lists the same set. (mkdocs-static-i18n's alternates,
+    made full URLs by hooks/hreflang.py; x-default: overrides/main.html.)"""
+    found: dict[str, dict[str, str]] = {}
+    problems = []
+    for name in PAGE_NAMES:
+        for lang in languages():
+            here = page_url(site_url, name, lang)
+            links = read_links(built_page(built_site, name, lang)).alternates
+            if any(len(hrefs) != 1 for hrefs in links.values()):
+                problems.append(f"{here}: an hreflang named more than once: {links}")
+            found[here] = {hreflang: hrefs[0] for hreflang, hrefs in links.items()}
+            expected = {other: page_url(site_url, name, other) for other in languages()}
+            expected["x-default"] = page_url(site_url, name, default_language())
+            if found[here] != expected:
+                problems.append(f"{here}: hreflang links {found[here]}, expected {expected}")
+    for here, alternates in found.items():
+        for hreflang, href in alternates.items():
+            path = urlparse(href).path
+            if not href.startswith(site_url + "/"):
+                problems.append(f"{here}: {hreflang} {href} is not a full URL of this build")
+            elif not (built_site / path.lstrip("/") / "index.html").is_file():
+                problems.append(f"{here}: {hreflang} {href} names a page that was not built")
+            elif found.get(href) != alternates:
+                problems.append(
+                    f"{here}: not reciprocal: it names {href} as {hreflang}, which lists "
+                    f"{found.get(href)}, not {alternates}"
+                )
+    assert not problems, "\n".join(problems)
+
+
+def test_404_page_switches_to_the_home_page_of_each_language(built_site, site_url):
+    homes = {lang: site_url + root(lang) for lang in languages()}
     for lang in languages():
         html = built_site / root(lang).lstrip("/") / "404.html"
         links = read_links(html)
         assert links.switcher == homes, (
             f"{html.relative_to(built_site)}: the language switcher should offer each "
             f"language's home page {homes}, not {links.switcher} (hooks/i18n_workarounds.py)"
+        )
+        assert links.alternates == {code: [home] for code, home in homes.items()}, (
+            f"{html.relative_to(built_site)}: its hreflang links should name each "
+            f"language's home page at its full URL: {links.alternates} (hooks/hreflang.py)"
         )
 
 
@@ -515,7 +557,7 @@ LOCALES = {"ja": "ja_JP", "en": "en_US"}
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_link_previews_are_in_the_pages_own_language(built_site, name):
+def test_link_previews_are_in_the_pages_own_language(built_site, site_url, name):
     """A link pasted into Slack or X previews with the page's own title and description
     (overrides/main.html): Open Graph and a Twitter card, no image."""
     for lang in languages():
@@ -529,7 +571,7 @@ def test_link_previews_are_in_the_pages_own_language(built_site, name):
             "og:site_name": site_name(lang),
             "og:title": title,
             "og:description": meta["description"],
-            "og:url": page_url(name, lang),
+            "og:url": page_url(site_url, name, lang),
             "og:locale": LOCALES[lang],
             "twitter:card": "summary",
         }
