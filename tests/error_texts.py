@@ -28,7 +28,8 @@ SECTIONS = {
 THREADS_MYSQLCLIENT = f"{MESSAGES}:threads_mysqlclient"
 THREADS_PYMYSQL = f"{MESSAGES}:threads_pymysql"
 TASKS = f"{MESSAGES}:tasks"
-SHARED_SESSION_SECTIONS = (THREADS_MYSQLCLIENT, THREADS_PYMYSQL, TASKS)
+GREENLETS_PYMYSQL = f"{MESSAGES}:greenlets_pymysql"  # gevent's greenlets, with PyMySQL
+SHARED_SESSION_SECTIONS = (THREADS_MYSQLCLIENT, THREADS_PYMYSQL, TASKS, GREENLETS_PYMYSQL)
 # Not a disconnect: a write on a server that is read-only, e.g. the old primary after a
 # failover (docs/causes.*.md). MariaDB's words, for each synchronous driver.
 READ_ONLY_TEXTS = f"{MESSAGES}:read_only"
