@@ -272,6 +272,16 @@ def test_greenlets_sharing_a_session_pymysql_read_each_others_replies(database_u
     unknown = [line for line in errors if without_file_number(line) not in shown]
     assert not unknown, f"errors the page does not show ({GREENLETS_PYMYSQL}): {unknown}"
     assert wrong_replies >= 1, f"no greenlet read another's reply:\n{result.stdout}"
+    # The greenlet that goes on is one reply late: the other's first reply, then its own
+    # previous ones (a sent a-1, received b-0; a sent a-2, received a-1; ...).
+    late = re.findall(r"^(\w) sent \w-(\d+), received (\w)-(\d+)$", result.stdout, re.M)
+    assert len(late) == wrong_replies, result.stdout
+    (name, _, first_from, _), *rest = late
+    assert first_from != name, result.stdout
+    assert all(
+        (sender, whose, int(got)) == (name, name, int(sent) - 1)
+        for sender, sent, whose, got in rest
+    ), result.stdout
 
 
 def test_greenlets_sharing_a_session_mysqlclient_take_turns(database_url, tmp_path):
