@@ -31,7 +31,14 @@ THREADS_PYMYSQL = f"{MESSAGES}:threads_pymysql"
 # ValueError, whose text depends on where the read was (the tests have seen these three).
 THREADS_PYMYSQL_CLOSED = f"{MESSAGES}:threads_pymysql_closed"
 TASKS = f"{MESSAGES}:tasks"
-SHARED_SESSION_SECTIONS = (THREADS_MYSQLCLIENT, THREADS_PYMYSQL, THREADS_PYMYSQL_CLOSED, TASKS)
+GREENLETS_PYMYSQL = f"{MESSAGES}:greenlets_pymysql"  # gevent's greenlets, with PyMySQL
+SHARED_SESSION_SECTIONS = (
+    THREADS_MYSQLCLIENT,
+    THREADS_PYMYSQL,
+    THREADS_PYMYSQL_CLOSED,
+    TASKS,
+    GREENLETS_PYMYSQL,
+)
 # Not a disconnect: a write on a server that is read-only, e.g. the old primary after a
 # failover (docs/causes.*.md). MariaDB's words, for each synchronous driver.
 READ_ONLY_TEXTS = f"{MESSAGES}:read_only"

@@ -207,6 +207,14 @@ QUERIES = [
     # The sessions page also explains AsyncSession, and ranks first for it (measured):
     # either page answers the reader.
     Query("asyncio.gather AsyncSession", (CONCURRENCY, SESSIONS), "en"),
+    # gevent: the driver under greenlets, and one Session shared by greenlets.
+    Query("gevent mysqlclient", CONCURRENCY),
+    Query("gevent SQLAlchemy MySQL", CONCURRENCY),
+    Query("gevent PyMySQL", CONCURRENCY),
+    Query("eventlet MySQL", CONCURRENCY),
+    Query("RuntimeError: reentrant call inside <_io.BufferedReader name=5>", SHARED_SESSION_PAGES),
+    Query("gevent グリーンレット セッション 共有", CONCURRENCY, "ja"),
+    Query("greenlets sharing a Session", CONCURRENCY, "en"),
     # Frameworks: where the options go.
     Query("FastAPI MySQL server has gone away", FRAMEWORKS),
     Query("Flask-SQLAlchemy pool_recycle", FRAMEWORKS),

@@ -13,6 +13,7 @@ import contextlib
 import re
 import subprocess
 import threading
+from datetime import datetime
 
 import pytest
 import sqlalchemy
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from clients import with_driver
 from error_texts import (
+    GREENLETS_PYMYSQL,
     TASKS,
     THREADS_MYSQLCLIENT,
     THREADS_PYMYSQL,
@@ -227,3 +229,102 @@ def test_pasted_lines_of_a_shared_session_are_on_the_page(database_url, engines,
     else:
         unknown = unexplained_pymysql_errors(lines)
     assert not unknown, f"lines the page does not show: {unknown}"
+
+
+# --- gevent: greenlets, the drivers, and one Session shared by greenlets -----------------
+
+GEVENT_LAST_LINE = re.compile(r"errors: (\d+), wrong replies: (\d+)")
+
+
+def server_statements(output: str) -> list[tuple[int, datetime, datetime]]:
+    """The lines `connection ID: START to END` the overlap snippet prints, in the order the
+    statements began: each greenlet's connection id, and the server's clock (SYSDATE(6))
+    when its statement began and when it ended."""
+    found = re.findall(r"^connection (\d+): (\S+) to (\S+)$", output, re.M)
+    assert len(found) == 2, output
+    at = [datetime.strptime(time, "%H:%M:%S.%f") for _, *times in found for time in times]
+    statements = zip([int(ident) for ident, *_ in found], at[::2], at[1::2], strict=True)
+    return sorted(statements, key=lambda statement: statement[1])
+
+
+@pytest.mark.parametrize(("driver", "together"), [("mysqldb", False), ("pymysql", True)])
+def test_greenlets_wait_on_the_server_together_only_with_pymysql(
+    database_url, tmp_path, driver, together
+):
+    """Under gevent, two greenlets run SELECT SLEEP(1), a Session each. The server's own
+    clock says whether the two statements ran at the same time: with PyMySQL (pure Python,
+    its socket patched by gevent) they do, on two connections; with mysqlclient (its C
+    library reads the socket itself, the whole process waits) the second statement begins
+    only after the first has ended."""
+    url = with_driver(database_url, driver)
+    with bounded():
+        result = run_script(snippet("greenlets_overlap.py:overlap"), url, tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    (id_a, _, end_a), (id_b, start_b, _) = server_statements(result.stdout)
+    assert (start_b < end_a) is together, result.stdout
+    if together:
+        assert id_a != id_b, result.stdout
+    assert result.stdout.splitlines()[-1] == f"at the same time on the server: {together}"
+
+
+def gevent_outcome(result: subprocess.CompletedProcess[str]) -> tuple[list[str], int, int]:
+    """What a shared-Session snippet under gevent printed: the error lines, and the counts of
+    its last line (errors, replies that answered another greenlet's statement)."""
+    assert result.returncode == 0, result.stderr
+    *lines, last = result.stdout.splitlines()
+    counts = GEVENT_LAST_LINE.fullmatch(last)
+    assert counts, result.stdout
+    errors = [line for line in lines if " sent " not in line]
+    return errors, int(counts[1]), int(counts[2])
+
+
+def without_file_number(line: str) -> str:
+    """The file descriptor in <_io.BufferedReader name=5> differs from run to run."""
+    return re.sub(r"name=\d+>", "name=N>", line)
+
+
+def test_greenlets_sharing_a_session_pymysql_read_each_others_replies(database_url, tmp_path):
+    """PyMySQL under gevent: while one greenlet waits for its reply, the other sends its
+    statement on the same connection and asks the same reader for a reply. Both greenlets
+    run in one thread, so the reader refuses it as a reentrant call (not the packet errors
+    of two threads); PyMySQL's attempt to close the connection fails the same way, so the
+    connection stays open, and the first greenlet goes on, one reply behind: it gets the
+    other greenlet's reply, then its own previous one, without any error."""
+    url = with_driver(database_url, "pymysql")
+    with bounded():
+        result = run_script(snippet("greenlets_shared_session.py:shared"), url, tmp_path, 60)
+    errors, error_count, wrong_replies = gevent_outcome(result)
+    shown = {without_file_number(line) for line in lines_shown([GREENLETS_PYMYSQL])}
+    assert error_count == len(errors) >= 1, result.stdout
+    unknown = [line for line in errors if without_file_number(line) not in shown]
+    assert not unknown, f"errors the page does not show ({GREENLETS_PYMYSQL}): {unknown}"
+    assert wrong_replies >= 1, f"no greenlet read another's reply:\n{result.stdout}"
+    # The greenlet that goes on is one reply late: the other's first reply, then its own
+    # previous ones (a sent a-1, received b-0; a sent a-2, received a-1; ...).
+    late = re.findall(r"^(\w) sent \w-(\d+), received (\w)-(\d+)$", result.stdout, re.M)
+    assert len(late) == wrong_replies, result.stdout
+    (name, _, first_from, _), *rest = late
+    assert first_from != name, result.stdout
+    assert all(
+        (sender, whose, int(got)) == (name, name, int(sent) - 1)
+        for sender, sent, whose, got in rest
+    ), result.stdout
+
+
+def test_greenlets_sharing_a_session_mysqlclient_take_turns(database_url, tmp_path):
+    """mysqlclient under gevent: a greenlet never gives way while mysqlclient waits for the
+    server, so the greenlets use the shared Session in turn: no error, no wrong reply (and
+    no concurrency either: the test above)."""
+    url = with_driver(database_url, "mysqldb")
+    with bounded():
+        result = run_script(snippet("greenlets_shared_session.py:shared"), url, tmp_path, 60)
+    assert gevent_outcome(result) == ([], 0, 0), result.stdout
+
+
+def test_session_per_greenlet_has_no_error(database_url, tmp_path):
+    """The same two greenlets and statements with PyMySQL, a Session per request from one
+    sessionmaker: every reply is the greenlet's own, no error."""
+    url = with_driver(database_url, "pymysql")
+    with bounded():
+        result = run_script(snippet("session_per_greenlet.py:fix"), url, tmp_path, timeout=60)
+    assert gevent_outcome(result) == ([], 0, 0), result.stdout
