@@ -367,4 +367,32 @@ sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2013, 'Lost connect
 sqlalchemy.exc.PendingRollbackError: Can't reconnect until invalid transaction is rolled back.  Please rollback() fully before proceeding (Background on this error at: https://sqlalche.me/e/20/8s2b)""",
         (SESSIONS, ARTICLE),
     ),
+    # PyMySQL on Windows: the socket error Windows reports (WinError 10054) in the message.
+    Query(
+        """Traceback (most recent call last):
+  File "C:\\Users\\dev\\app\\.venv\\Lib\\site-packages\\pymysql\\connections.py", line 759, in _read_bytes
+    data = self._rfile.read(num_bytes)
+ConnectionResetError: [WinError 10054] An existing connection was forcibly closed by the remote host
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "C:\\Users\\dev\\app\\main.py", line 12, in <module>
+    conn.execute(text("SELECT 1"))
+sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query ([WinError 10054] An existing connection was forcibly closed by the remote host)')
+[SQL: SELECT 1]
+(Background on this error at: https://sqlalche.me/e/20/e3q8)""",
+        ANY_ERROR_PAGE,
+    ),
+    # A connect error (no [SQL: ...] line) whose exception line, extracted, still finds
+    # nothing as it is: double quotes around a word on no page (`known`). The
+    # script searches again without them.
+    Query(
+        """Traceback (most recent call last):
+  File "/app/main.py", line 8, in <module>
+    with engine.connect() as conn:
+sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2003, "Can't connect to MySQL server on 'db-primary' ([Errno -2] Name or service not known)")
+(Background on this error at: https://sqlalche.me/e/20/e3q8)""",
+        (CONNECT, ERRORS),
+    ),
 ]
