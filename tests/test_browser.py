@@ -24,7 +24,6 @@ import sys
 import traceback
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, PendingRollbackError
 
 from browser import PageLog, ask_search_worker, result_meta_texts, search, search_pasted
@@ -415,7 +414,6 @@ ASYNC_REPRODUCTION = """\
 import asyncio
 import os
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 
