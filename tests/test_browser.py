@@ -308,6 +308,19 @@ EXTRACTIONS = [
         "    at /srv/app/worker.py line 12",
         "mysql.connector.errors.OperationalError: 2055: Lost connection to MySQL server at '127.0.0.1:3306', system error: 32 Broken pipe",
     ),
+    # SQLAlchemy's exceptions whose names do not end in Error (MissingGreenlet), with a
+    # source line under the last frame that names SQLAlchemy's objects.
+    (
+        "Traceback (most recent call last):\n"
+        '  File "/app/jobs.py", line 14, in main\n'
+        '    rows = conn.sync_connection.execute(sqlalchemy.text("SELECT 1"))\n'
+        '  File "/app/.venv/lib/python3.12/site-packages/sqlalchemy/util/_concurrency_py3k.py", line 123, in await_only\n'
+        "    raise exc.MissingGreenlet(\n"
+        "sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called; can't call await_only() here. "
+        "Was IO attempted in an unexpected place? (Background on this error at: https://sqlalche.me/e/20/xd2s)",
+        "sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called; can't call await_only() here. "
+        "Was IO attempted in an unexpected place?",
+    ),
     # A source line that names an exception is not the error.
     (
         "    except OperationalError:\n        raise\nasyncmy.errors.OperationalError: (2013, 'Lost connection to MySQL server during query')",

@@ -74,8 +74,9 @@
   }
 
   // An exception name as Python prints it: `sqlalchemy.exc.OperationalError`,
-  // `MySQLdb._exceptions.OperationalError`, `PendingRollbackError`.
-  const EXCEPTION = /(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Warning)\b/
+  // `MySQLdb._exceptions.OperationalError`, `PendingRollbackError`; under `sqlalchemy.`,
+  // any class name (`sqlalchemy.exc.MissingGreenlet`).
+  const EXCEPTION = /(?:sqlalchemy(?:\.[a-z_]\w*)*\.[A-Z]\w*|(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Warning))\b/
   // A line that starts with one, followed by `:` and its message (or nothing).
   const EXCEPTION_LINE = new RegExp(`^(${EXCEPTION.source})(?::\\s*(.*))?$`)
   // What a log line starts with: a timestamp, then perhaps a level
