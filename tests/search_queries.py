@@ -318,7 +318,7 @@ PASTED_ERRORS = [
 # Tracebacks and logs as readers copy them (issue 14), pasted into the box: the site's
 # script puts their exception line in the box instead (SQLAlchemy's, else the driver's),
 # noise removed. Hand-copied shapes; tests/test_browser.py also pastes the tracebacks the
-# article's reproduction prints, run for real.
+# suite produces, run for real (each driver's idle disconnect, a PendingRollbackError).
 TRACEBACKS = [
     # The last lines only: SQLAlchemy's exception line, its SQL, parameters and link.
     Query(

@@ -39,7 +39,8 @@
  *     worker that receives the search index (a SETUP message, which Material sends after
  *     fetching the index, so after this script ran, to the worker its bundle created before
  *     this script ran: workers created later are told apart), then the script listens to
- *     that worker's answers. Messages pass unchanged; answers come in the order of queries.
+ *     that worker's answers. Messages to it pass unchanged; answers come in the order of
+ *     queries.
  *   - An empty answer that the script will search again is kept from Material, so the
  *     reader never sees "No matching documents" before the results. Material's listener
  *     was added to its worker before this script ran, and a target's listeners run in the
