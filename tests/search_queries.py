@@ -395,4 +395,9 @@ sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2003, "Can't co
 (Background on this error at: https://sqlalche.me/e/20/e3q8)""",
         (CONNECT, ERRORS),
     ),
+    # A JSON log record (one line): the traceback is a string, its line breaks escaped.
+    Query(
+        r"""{"time": "2026-11-25T03:12:44Z", "level": "ERROR", "exc_info": "Traceback (most recent call last):\n  File \"C:\\app\\db.py\", line 9, in ping\n    conn.execute(text(\"SELECT 1\"))\nsqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'Server has gone away')\n[SQL: SELECT 1]\n(Background on this error at: https://sqlalche.me/e/20/e3q8)", "logger": "app.db"}""",
+        ANY_ERROR_PAGE,
+    ),
 ]

@@ -299,6 +299,7 @@ EXTRACTED = [
     "sqlalchemy.exc.PendingRollbackError: Can't reconnect until invalid transaction is rolled back. Please rollback() fully before proceeding",
     "sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query ([WinError 10054] An existing connection was forcibly closed by the remote host)')",
     """sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2003, "Can't connect to MySQL server on 'db-primary' ([Errno -2] Name or service not known)")""",
+    "sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'Server has gone away')",
 ]
 EXTRACTIONS = [
     *zip((query.text for query in TRACEBACKS), EXTRACTED, strict=True),

@@ -112,13 +112,26 @@
     return clean.replace(/\s+/g, " ").trim()
   }
 
+  // A traceback in a JSON log record (`{"exc_info": "Traceback (most recent call last):\n
+  // File \"...\" ..."}`): the string that holds it, its escapes as they are.
+  const JSON_TRACEBACK = /"((?:[^"\\]|\\.)*?Traceback \(most recent call last\)(?:[^"\\]|\\.)*)"/
+
+  /** The traceback of a one-line JSON log record, unescaped (its `\n` are line breaks
+   *  again); any other text as it is. */
+  function fromJson(text) {
+    if (/[\r\n]/.test(text.trim()) || !/\\n/.test(text)) return text
+    const match = JSON_TRACEBACK.exec(text)
+    return (match ? match[1] : text).replace(/\\(r\\n|[nrt"\\/])/g,
+      (_, escaped) => (escaped === "t" ? " " : /^[nr]/.test(escaped) ? "\n" : escaped))
+  }
+
   /**
    * The exception line that identifies the error in a traceback or log, noise removed.
    * Of several exception lines (a chained traceback), SQLAlchemy's is preferred, then the
    * driver's, then the last one. Text with no exception line comes back without noise.
    */
   function extractError(text) {
-    const lines = text.split(/\r\n|\r|\n/)
+    const lines = fromJson(text).split(/\r\n|\r|\n/)
       .map(line => line.trim().replace(LOG_PREFIX, "").trim())
       .filter(Boolean)
     const found = []
