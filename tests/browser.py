@@ -383,6 +383,44 @@ _PASTE = """
 """
 
 
+# Every text the result count line shows, from the mutations Material makes to it (it sets
+# textContent: each text is a node added).
+_WATCH_META = """
+meta => {
+  const shown = []
+  const observer = new MutationObserver(records => {
+    for (const record of records) {
+      if (record.type === "characterData") shown.push(record.target.data)
+      for (const node of record.addedNodes) shown.push(node.textContent)
+    }
+  })
+  observer.observe(meta, { childList: true, characterData: true, subtree: true })
+  return () => {
+    for (const record of observer.takeRecords())
+      for (const node of record.addedNodes) shown.push(node.textContent)
+    observer.disconnect()
+    return shown
+  }
+}
+"""
+
+
+@contextlib.contextmanager
+def result_meta_texts(page) -> Iterator[list[str]]:
+    """Every text the search's result count line (.md-search-result__meta: "Type to start
+    searching", "No matching documents", "24 matching documents") shows while the block
+    runs, in order; the list is filled when the block ends. A MutationObserver records
+    them, so a text shown for a moment is caught too."""
+    meta = page.locator(".md-search-result__meta").first.element_handle()
+    stop = meta.evaluate_handle(_WATCH_META)
+    shown: list[str] = []
+    try:
+        yield shown
+    finally:
+        shown.extend(stop.evaluate("stop => stop()"))
+        stop.dispose()
+
+
 def search_pasted(page, text: str, paste: bool = False) -> tuple[list[str], str, str]:
     """Type (or, with `paste`, paste) `text` into the empty search box and wait until the
     result list shows pages; returns (the pages' paths, the box's text, the notice shown

@@ -326,7 +326,7 @@ PASTED_ERRORS = [
 # Tracebacks and logs as readers copy them (issue 14), pasted into the box: the site's
 # script puts their exception line in the box instead (SQLAlchemy's, else the driver's),
 # noise removed. Hand-copied shapes; tests/test_browser.py also pastes the tracebacks the
-# article's reproduction prints, run for real.
+# suite produces, run for real (each driver's idle disconnect, a PendingRollbackError).
 TRACEBACKS = [
     # The last lines only: SQLAlchemy's exception line, its SQL, parameters and link.
     Query(
@@ -374,5 +374,38 @@ sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2013, 'Lost connect
            ^^^^^^^^^^^^^^^^^^^^^^^
 sqlalchemy.exc.PendingRollbackError: Can't reconnect until invalid transaction is rolled back.  Please rollback() fully before proceeding (Background on this error at: https://sqlalche.me/e/20/8s2b)""",
         (SESSIONS, ARTICLE),
+    ),
+    # PyMySQL on Windows: the socket error Windows reports (WinError 10054) in the message.
+    Query(
+        """Traceback (most recent call last):
+  File "C:\\Users\\dev\\app\\.venv\\Lib\\site-packages\\pymysql\\connections.py", line 759, in _read_bytes
+    data = self._rfile.read(num_bytes)
+ConnectionResetError: [WinError 10054] An existing connection was forcibly closed by the remote host
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "C:\\Users\\dev\\app\\main.py", line 12, in <module>
+    conn.execute(text("SELECT 1"))
+sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query ([WinError 10054] An existing connection was forcibly closed by the remote host)')
+[SQL: SELECT 1]
+(Background on this error at: https://sqlalche.me/e/20/e3q8)""",
+        ANY_ERROR_PAGE,
+    ),
+    # A connect error (no [SQL: ...] line) whose exception line, extracted, still finds
+    # nothing as it is: double quotes around a word on no page (`known`). The
+    # script searches again without them.
+    Query(
+        """Traceback (most recent call last):
+  File "/app/main.py", line 8, in <module>
+    with engine.connect() as conn:
+sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2003, "Can't connect to MySQL server on 'db-primary' ([Errno -2] Name or service not known)")
+(Background on this error at: https://sqlalche.me/e/20/e3q8)""",
+        (CONNECT, ERRORS),
+    ),
+    # A JSON log record (one line): the traceback is a string, its line breaks escaped.
+    Query(
+        r"""{"time": "2026-11-25T03:12:44Z", "level": "ERROR", "exc_info": "Traceback (most recent call last):\n  File \"C:\\app\\db.py\", line 9, in ping\n    conn.execute(text(\"SELECT 1\"))\nsqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'Server has gone away')\n[SQL: SELECT 1]\n(Background on this error at: https://sqlalche.me/e/20/e3q8)", "logger": "app.db"}""",
+        ANY_ERROR_PAGE,
     ),
 ]

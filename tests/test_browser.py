@@ -17,18 +17,32 @@ what the worker answers.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import traceback
 from urllib.parse import urljoin
 
 import pytest
+from sqlalchemy.exc import OperationalError, PendingRollbackError
 
-from browser import PageLog, ask_search_worker, search, search_pasted
-from clients import with_driver
+from browser import (
+    NOTICE,
+    PageLog,
+    ask_search_worker,
+    result_meta_texts,
+    search,
+    search_pasted,
+)
+from clients import ASYNC_DRIVERS, SYNC_DRIVERS, with_driver
 from pages import languages, page_path, pages, root
 from runners import run_script
 from search_queries import (
     ANY_ERROR_PAGE,
     PASTED_ERRORS,
     QUERIES,
+    SESSIONS,
     TRACEBACKS,
     in_language,
     search_cases,
@@ -212,6 +226,28 @@ TYPED_FROM = [
 ]
 
 
+def no_results_text(page) -> str:
+    """What Material's result count line says when the worker found nothing, in the
+    page's language ("No matching documents")."""
+    return json.loads(page.locator("#__config").text_content())["translations"][
+        "search.result.none"
+    ]
+
+
+def search_pasted_watched(page, query: str, paste: bool = False):
+    """search_pasted(), and every text the result count line showed meanwhile."""
+    with result_meta_texts(page) as shown:
+        results, box, notice = search_pasted(page, query, paste=paste)
+    return results, box, notice, shown
+
+
+def assert_no_flash(page, query, shown):
+    """The script searched again without Material showing the first, empty answer."""
+    assert no_results_text(page) not in shown, (
+        f"{no_results_text(page)!r} flashed before the results of {query!r}: {shown}"
+    )
+
+
 def assert_pasted_finds(results, query, expected, lang, from_lang):
     ranked = in_language(results, lang)
     assert set(expected) & set(ranked[:PASTED_TOP]), (
@@ -231,8 +267,10 @@ def test_pasted_error_finds_nothing_with_materials_search_alone(answers, query, 
 def test_pasted_error_finds_its_page_and_names_the_words_left_out(
     search_page, query, expected, lang, from_lang
 ):
-    results, box, notice = search_pasted(search_page(from_lang), query)
+    page = search_page(from_lang)
+    results, box, notice, shown = search_pasted_watched(page, query)
     assert_pasted_finds(results, query, expected, lang, from_lang)
+    assert_no_flash(page, query, shown)
     assert box == query, "the box keeps what the reader typed"
     # The notice names the words left out, or (none was) the words searched.
     without, searched = NOTICES[from_lang]
@@ -260,6 +298,9 @@ EXTRACTED = [
     "sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'MySQL server has gone away')",
     "sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2013, 'Lost connection to server during query')",
     "sqlalchemy.exc.PendingRollbackError: Can't reconnect until invalid transaction is rolled back. Please rollback() fully before proceeding",
+    "sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query ([WinError 10054] An existing connection was forcibly closed by the remote host)')",
+    """sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2003, "Can't connect to MySQL server on 'db-primary' ([Errno -2] Name or service not known)")""",
+    "sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2006, 'Server has gone away')",
 ]
 EXTRACTIONS = [
     *zip((query.text for query in TRACEBACKS), EXTRACTED, strict=True),
@@ -275,6 +316,19 @@ EXTRACTIONS = [
         "[2026-11-25T03:12:44Z] [ERROR] worker failed: mysql.connector.errors.OperationalError: 2055: Lost connection to MySQL server at '127.0.0.1:3306', system error: 32 Broken pipe\n"
         "    at /srv/app/worker.py line 12",
         "mysql.connector.errors.OperationalError: 2055: Lost connection to MySQL server at '127.0.0.1:3306', system error: 32 Broken pipe",
+    ),
+    # SQLAlchemy's exceptions whose names do not end in Error (MissingGreenlet), with a
+    # source line under the last frame that names SQLAlchemy's objects.
+    (
+        "Traceback (most recent call last):\n"
+        '  File "/app/jobs.py", line 14, in main\n'
+        '    rows = conn.sync_connection.execute(sqlalchemy.text("SELECT 1"))\n'
+        '  File "/app/.venv/lib/python3.12/site-packages/sqlalchemy/util/_concurrency_py3k.py", line 123, in await_only\n'
+        "    raise exc.MissingGreenlet(\n"
+        "sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called; can't call await_only() here. "
+        "Was IO attempted in an unexpected place? (Background on this error at: https://sqlalche.me/e/20/xd2s)",
+        "sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called; can't call await_only() here. "
+        "Was IO attempted in an unexpected place?",
     ),
     # A source line that names an exception is not the error.
     (
@@ -310,29 +364,138 @@ def test_a_plain_query_is_not_taken_for_a_traceback(search_page):
 
 @pytest.mark.parametrize(CASE_ARGS, TRACEBACK_CASES)
 def test_pasted_traceback_finds_its_page(search_page, query, expected, lang, from_lang):
-    results, box, _ = search_pasted(search_page(from_lang), query, paste=True)
+    page = search_page(from_lang)
+    results, box, _, shown = search_pasted_watched(page, query, paste=True)
     assert_pasted_finds(results, query, expected, lang, from_lang)
+    assert_no_flash(page, query, shown)
     assert box == EXTRACTED[[q.text for q in TRACEBACKS].index(query)], "the box shows the line"
 
 
-# The article's reproduction (an idle connection the server closed), run for real with
-# each driver: the traceback it prints, pasted whole.
+@pytest.mark.parametrize("from_lang", languages())
+def test_text_on_no_page_still_shows_no_matching_documents(search_page, from_lang):
+    """The script keeps an empty answer from Material only while it searches again: with
+    nothing on any page to search, Material shows its "No matching documents"."""
+    page = search_page(from_lang)
+    query = "qzxv wvuq"
+    with result_meta_texts(page) as shown:
+        results = search(page, query)  # until the count line leaves the placeholder
+    assert results == [] and shown[-1:] == [no_results_text(page)], shown
+    assert not page.locator(NOTICE).is_visible()
+
+
+# --- Tracebacks the suite produces, pasted whole ------------------------------------------
+#
+# Each scenario runs for real against the server and its whole traceback, as Python prints
+# it, is pasted into the box from / and /en/: the box must show SQLAlchemy's exception line
+# of that traceback, and the page that explains the error must be among the first results.
+
 ARTICLE_REPRODUCTION = "mysql_server_has_gone_away/reproduce.py"
+HELD_SESSION = "sessions/held_session.py"
 
 
-@pytest.mark.parametrize("driver", ["mysqldb", "pymysql"])
+def whole_traceback(error: BaseException) -> str:
+    """What Python prints for `error` left uncaught: the chain, each traceback, each line."""
+    return "".join(traceback.format_exception(error))
+
+
+def sqlalchemy_line(printed: str) -> str:
+    """The last line of a traceback that starts with SQLAlchemy's exception (its message;
+    SQL, parameters and link are on the lines after it, or after it on its line)."""
+    line = [line for line in printed.splitlines() if line.startswith("sqlalchemy.")][-1]
+    return " ".join(line.split(" (Background on this error at:")[0].split())
+
+
+def assert_pasted_traceback_finds(search_page, printed: str, page_names) -> None:
+    for lang in languages():
+        page = search_page(lang)
+        results, box, _, shown = search_pasted_watched(page, printed, paste=True)
+        expected = [page_path(name, lang) for name in page_names]
+        assert_pasted_finds(results, printed, expected, lang, lang)
+        assert box == sqlalchemy_line(printed), (box, printed)
+        assert "[SQL:" not in box and "sqlalche.me" not in box, box
+        assert_no_flash(page, printed, shown)
+
+
+# The article's reproduction (an idle connection the server closed), run as a reader runs
+# it: the traceback it prints on stderr.
+@pytest.mark.parametrize("driver", SYNC_DRIVERS)
 def test_pasted_traceback_of_the_articles_reproduction_finds_its_page(
     search_page, database_url, tmp_path, driver
 ):
     result = run_script(ARTICLE_REPRODUCTION, with_driver(database_url, driver), tmp_path)
-    traceback = result.stderr
-    assert result.returncode == 1 and "Traceback (most recent call last)" in traceback, traceback
-    for lang in languages():
-        results, box, _ = search_pasted(search_page(lang), traceback, paste=True)
-        expected = [page_path(name, lang) for name in ANY_ERROR_PAGE]
-        assert_pasted_finds(results, traceback, expected, lang, lang)
-        assert box.startswith("sqlalchemy.exc.OperationalError: ("), (box, traceback)
-        assert "[SQL:" not in box and "sqlalche.me" not in box, box
+    printed = result.stderr
+    assert result.returncode == 1 and "Traceback (most recent call last)" in printed, printed
+    assert_pasted_traceback_finds(search_page, printed, ANY_ERROR_PAGE)
+
+
+# The drivers page's asyncio case (tests/test_drivers.py runs it in-process): a pooled
+# connection left idle past the server's timeout, then used again, here in a program as a
+# reader writes it, run as a reader runs it. (Playwright's sync API keeps this thread's
+# event loop busy: asyncio.run() cannot run in the test's process.) Its DATABASE_URL asks
+# the server to close idle connections after 1 s (IdleTimeout.shorten_url).
+ASYNC_REPRODUCTION = """\
+import asyncio
+import os
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+async def main():
+    engine = create_async_engine(os.environ["DATABASE_URL"])
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    await asyncio.sleep(2)  # idle for longer than wait_timeout: the server closes it
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("driver", ASYNC_DRIVERS)
+def test_pasted_traceback_of_an_async_idle_failure_finds_its_page(
+    search_page, database_url, idle_timeout, tmp_path, driver
+):
+    script = tmp_path / "reproduce_async.py"
+    script.write_text(ASYNC_REPRODUCTION, encoding="utf-8")
+    url = idle_timeout.shorten_url(with_driver(database_url, driver))
+    result = subprocess.run(
+        [sys.executable, script.name],
+        cwd=tmp_path,
+        env={**os.environ, "DATABASE_URL": url, "PYTHONIOENCODING": "utf-8"},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+    printed = result.stderr
+    assert result.returncode == 1 and "sqlalchemy.exc.OperationalError" in printed, printed
+    assert_pasted_traceback_finds(search_page, printed, ANY_ERROR_PAGE)
+
+
+# The sessions page's module-level Session: the server closes its idle connection, one
+# request fails with the driver's error, the next one, without rollback(), with
+# PendingRollbackError. The page that explains it is the sessions page.
+@pytest.mark.parametrize("driver", ["mysqldb", "pymysql"])
+def test_pasted_traceback_of_pending_rollback_finds_the_sessions_page(
+    search_page, database_url, engines, idle_timeout, driver
+):
+    app = engines.load_snippet(HELD_SESSION, with_driver(database_url, driver))
+    idle_timeout.shorten(app["engine"])
+    try:
+        app["handle_request"]()
+        idle_timeout.wait()
+        with pytest.raises(OperationalError):
+            app["handle_request"]()
+        with pytest.raises(PendingRollbackError) as caught:
+            app["handle_request"]()
+    finally:
+        app["session"].close()
+    printed = whole_traceback(caught.value)
+    assert "Can't reconnect until invalid transaction is rolled back" in printed, printed
+    assert_pasted_traceback_finds(search_page, printed, [SESSIONS])
 
 
 # --- Language switcher -------------------------------------------------------------

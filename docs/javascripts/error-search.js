@@ -39,7 +39,17 @@
  *     worker that receives the search index (a SETUP message, which Material sends after
  *     fetching the index, so after this script ran, to the worker its bundle created before
  *     this script ran: workers created later are told apart), then the script listens to
- *     that worker's answers. Messages pass unchanged; answers come in the order of queries.
+ *     that worker's answers. Messages to it pass unchanged; answers come in the order of
+ *     queries.
+ *   - An empty answer that the script will search again is kept from Material, so the
+ *     reader never sees "No matching documents" before the results. Material's listener
+ *     was added to its worker before this script ran, and a target's listeners run in the
+ *     order they were added (Chromium runs capturing ones in that order too), so no
+ *     listener of this script runs first. What runs first is the `data` getter of
+ *     MessageEvent, which Material's listener reads: for the answers of Material's worker
+ *     only, it returns a message of a type all of Material's subscribers filter out
+ *     (they keep READY and RESULT only) instead of an answer the script searches again.
+ *     When there is nothing else to search, the answer is dispatched again as it came.
  *   - The words known to each language come from the search index Material fetched
  *     (search/search_index.json, from the browser's cache), split with the site's own
  *     search separator (mkdocs.yml: plugins: search: separator).
@@ -65,8 +75,9 @@
   }
 
   // An exception name as Python prints it: `sqlalchemy.exc.OperationalError`,
-  // `MySQLdb._exceptions.OperationalError`, `PendingRollbackError`.
-  const EXCEPTION = /(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Warning)\b/
+  // `MySQLdb._exceptions.OperationalError`, `PendingRollbackError`; under `sqlalchemy.`,
+  // any class name (`sqlalchemy.exc.MissingGreenlet`).
+  const EXCEPTION = /(?:sqlalchemy(?:\.[a-z_]\w*)*\.[A-Z]\w*|(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Warning))\b/
   // A line that starts with one, followed by `:` and its message (or nothing).
   const EXCEPTION_LINE = new RegExp(`^(${EXCEPTION.source})(?::\\s*(.*))?$`)
   // What a log line starts with: a timestamp, then perhaps a level
@@ -101,13 +112,26 @@
     return clean.replace(/\s+/g, " ").trim()
   }
 
+  // A traceback in a JSON log record (`{"exc_info": "Traceback (most recent call last):\n
+  // File \"...\" ..."}`): the string that holds it, its escapes as they are.
+  const JSON_TRACEBACK = /"((?:[^"\\]|\\.)*?Traceback \(most recent call last\)(?:[^"\\]|\\.)*)"/
+
+  /** The traceback of a one-line JSON log record, unescaped (its `\n` are line breaks
+   *  again); any other text as it is. */
+  function fromJson(text) {
+    if (/[\r\n]/.test(text.trim()) || !/\\n/.test(text)) return text
+    const match = JSON_TRACEBACK.exec(text)
+    return (match ? match[1] : text).replace(/\\(r\\n|[nrt"\\/])/g,
+      (_, escaped) => (escaped === "t" ? " " : /^[nr]/.test(escaped) ? "\n" : escaped))
+  }
+
   /**
    * The exception line that identifies the error in a traceback or log, noise removed.
    * Of several exception lines (a chained traceback), SQLAlchemy's is preferred, then the
    * driver's, then the last one. Text with no exception line comes back without noise.
    */
   function extractError(text) {
-    const lines = text.split(/\r\n|\r|\n/)
+    const lines = fromJson(text).split(/\r\n|\r|\n/)
       .map(line => line.trim().replace(LOG_PREFIX, "").trim())
       .filter(Boolean)
     const found = []
@@ -300,6 +324,7 @@
   // test's) is not it, even if its SETUP comes first. Its queries, in order.
   let worker = null
   const asked = []
+  let posted = 0 // queries posted so far
   const later = new WeakSet()
   const Original = window.Worker
   window.Worker = class extends Original {
@@ -312,29 +337,56 @@
   Original.prototype.postMessage = function (message, ...rest) {
     if (!worker && message && message.type === SETUP && !later.has(this)) {
       worker = this
-      worker.addEventListener("message", answered)
+      worker.addEventListener("message", event => event.data) // each answer is screened
       // The index is fetched only when a search finds nothing (loadVocabulary): fetched
       // here, every page load would download search_index.json a second time.
     }
-    if (this === worker && message && message.type === QUERY) asked.push(message.data)
+    if (this === worker && message && message.type === QUERY) {
+      asked.push(message.data)
+      posted += 1
+    }
     return post.call(this, message, ...rest)
   }
 
-  function answered(event) {
-    if (!event.data || event.data.type !== RESULT) return
+  // What Material's listener reads of each answer of its worker: the answer, or HELD.
+  const HELD = { type: -1 } // no message type of Material's (worker/message)
+  const released = new WeakSet() // answers dispatched again, read as they are
+  const screened = new WeakMap()
+  const nativeData = Object.getOwnPropertyDescriptor(MessageEvent.prototype, "data").get
+  Object.defineProperty(MessageEvent.prototype, "data", {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const data = nativeData.call(this)
+      if (!worker || this.currentTarget !== worker || released.has(this)) return data
+      if (!screened.has(this)) screened.set(this, screen(data))
+      return screened.get(this)
+    },
+  })
+
+  /** An answer of Material's worker, as Material is to see it: HELD when it found
+   *  nothing for exactly what the box holds and the script searches again. */
+  function screen(data) {
+    if (!data || data.type !== RESULT) return data
     const query = asked.shift()
-    const found = event.data.data.items.length > 0
     const text = boxText()
-    if (found || asked.length || query !== text || !text.trim()) return
-    // The worker found nothing for exactly what the box holds: search again.
+    if (data.data.items.length || asked.length || query !== text || !text.trim()) return data
+    const since = posted
+    const release = () => {
+      // Only while no other query was asked since (its answer comes, or came, after).
+      if (posted !== since) return
+      const again = new MessageEvent("message", { data })
+      released.add(again)
+      worker.dispatchEvent(again)
+    }
     loadVocabulary().then(words => {
-      if (boxText() !== text) return
-      const next = fallback(text, words)
-      if (!next || next.query === text) return
+      const next = boxText() === text && fallback(text, words)
+      if (!next || next.query === text) return release()
       active = { text, ...next }
       showNotice()
       input.dispatchEvent(new KeyboardEvent("keyup")) // Material reads the box again
-    })
+    }).catch(release) // the index did not load: Material shows what the worker found
+    return HELD
   }
 
   // The reader changes the text: the notice goes; the getter returns the new text.
