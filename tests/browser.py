@@ -178,8 +178,17 @@ def built_and_served(site: Path, gzip: bool = False) -> Iterator[str]:
         yield url
 
 
+# How long Playwright's expect() waits for a page to reach a state (5 s by default). Material's
+# search worker builds its index after the page loads: on a loaded 2-core machine (the suite
+# runs 3 browser workers) that took more than 5 s a few times. A bound, not a speed target.
+EXPECT_TIMEOUT_MS = 20_000
+
+
 def launch_chromium(playwright):
     """Headless Chromium (Debian's, or CHROMIUM_EXECUTABLE) from a Playwright instance."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
