@@ -404,3 +404,28 @@ def test_page_logs_no_errors_and_loads_only_from_this_site(page, page_log, site_
     page.wait_for_load_state("networkidle")
     assert not log.console_errors, f"{path} logged errors: {log.console_errors}"
     assert not log.foreign_requests, f"{path} requested other hosts: {log.foreign_requests}"
+
+
+# --- Off-screen blocks (docs/stylesheets/extra.css, last rule) ------------------------
+
+
+def test_off_screen_code_and_tables_render_with_their_copy_button_when_scrolled_to(page, site_url):
+    """Code blocks and tables off screen are skipped on load (content-visibility: auto,
+    Material's content.lazy); scrolled to, they are drawn in full and the code block has
+    its copy button, as on load before. (With the search index blocked, Material's
+    components stop at its error, lazy ones included: this page loads it.)"""
+    page.goto(site_url + page_path("causes", "en"))
+    last_code = page.locator("article pre > code").last
+    last_cell = page.locator("article .md-typeset__table > table").last.locator("td").first
+    for block in (last_code, last_cell):
+        assert block.evaluate("e => !e.checkVisibility({contentVisibilityAuto: true})"), (
+            "the last block of the page is drawn on load: is content-visibility: auto off?"
+        )
+        block.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "e => e.checkVisibility({contentVisibilityAuto: true})", arg=block.element_handle()
+        )
+        if block is last_code:
+            copy = last_code.locator("xpath=..").locator(".md-code__button")
+            copy.wait_for(state="attached")
+            assert copy.get_attribute("data-clipboard-target"), "the copy button copies nothing"

@@ -6,6 +6,7 @@ These checks need no database. Each failure says how to fix it.
 from __future__ import annotations
 
 import ast
+import json
 import importlib
 import re
 import xml.etree.ElementTree as ET
@@ -581,3 +582,28 @@ def test_japanese_pages_spell_loanwords_one_way():
 def test_docs_dir_holds_only_pages_and_assets():
     stray = [p for p in DOCS.rglob("*") if p.is_file() and p.suffix in {".py", ".sql", ".sh"}]
     assert not stray, f"code files belong in snippets/, not docs/: {stray}"
+
+
+# --- Load time (scripts/lighthouse.py measures it; these keep what it depends on) ---------
+
+
+def test_long_pages_leave_off_screen_code_and_tables_unrendered(built_site):
+    """The long pages' Lighthouse performance rests on three things (see the last rule of
+    docs/stylesheets/extra.css): off-screen code blocks and tables are skipped by
+    `content-visibility: auto`, Material mounts code blocks lazily (`content.lazy`), and a
+    code block has no empty anchor per line. A Material or config change that drops one of
+    them would slow the pages down silently."""
+    css = (built_site / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    rules = {sel.strip(): body for sel, body in re.findall(r"([^{}]+)\{([^}]*)\}", css)}
+    for selector in [".md-typeset pre", ".md-typeset table:not([class])"]:
+        assert "content-visibility: auto" in rules.get(selector, ""), (
+            f"extra.css: {selector} is no longer content-visibility: auto"
+        )
+    for name in sorted(PAGES):
+        for lang in languages():
+            html = built_page(built_site, name, lang).read_text(encoding="utf-8")
+            config = re.search(r'<script id="__config"[^>]*>(.*?)</script>', html).group(1)
+            features = json.loads(config)["features"]
+            assert "content.lazy" in features, f"{name} ({lang}): Material's content.lazy is off"
+            assert "__codelineno" not in html, f"{name} ({lang}): code lines have anchors again"
