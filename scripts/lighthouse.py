@@ -6,7 +6,7 @@ Lighthouse from the npm registry with Debian's Chromium (mobile preset, the defa
 on every page, and prints the four scores and the page weight per page. Saves each
 JSON report in --out. Slow (about 15 s a page), so not part of scripts/test.sh:
 
-    .venv/bin/python scripts/lighthouse.py [--out lighthouse-reports] [--pages /en/causes/ ...] [--runs 3]
+    .venv/bin/python scripts/lighthouse.py [--out DIR] [--pages /en/causes/ ...] [--runs 3]
 
 Lighthouse's simulated throttling makes the performance score noisy on a busy machine:
 --runs N measures each page N times and reports the median run (by performance score),

@@ -6,8 +6,8 @@ These checks need no database. Each failure says how to fix it.
 from __future__ import annotations
 
 import ast
-import json
 import importlib
+import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
