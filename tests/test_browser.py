@@ -410,10 +410,8 @@ def test_page_logs_no_errors_and_loads_only_from_this_site(page, page_log, site_
 
 
 def test_off_screen_code_and_tables_render_with_their_copy_button_when_scrolled_to(page, site_url):
-    """Code blocks and tables off screen are skipped on load (content-visibility: auto,
-    Material's content.lazy); scrolled to, they are drawn in full and the code block has
-    its copy button, as on load before. (With the search index blocked, Material's
-    components stop at its error, lazy ones included: this page loads it.)"""
+    """Code blocks and tables off screen are skipped on load (content-visibility: auto);
+    scrolled to, they are drawn in full, and the code block has its copy button."""
     page.goto(site_url + page_path("causes", "en"))
     last_code = page.locator("article pre > code").last
     last_cell = page.locator("article .md-typeset__table > table").last.locator("td").first

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -588,11 +587,10 @@ def test_docs_dir_holds_only_pages_and_assets():
 
 
 def test_long_pages_leave_off_screen_code_and_tables_unrendered(built_site):
-    """The long pages' Lighthouse performance rests on three things (see the last rule of
+    """The long pages' Lighthouse performance rests on two things (see the last rule of
     docs/stylesheets/extra.css): off-screen code blocks and tables are skipped by
-    `content-visibility: auto`, Material mounts code blocks lazily (`content.lazy`), and a
-    code block has no empty anchor per line. A Material or config change that drops one of
-    them would slow the pages down silently."""
+    `content-visibility: auto`, and a code block has no empty anchor per line. A config
+    change that drops one of them would slow the pages down silently."""
     css = (built_site / "stylesheets" / "extra.css").read_text(encoding="utf-8")
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     rules = {sel.strip(): body for sel, body in re.findall(r"([^{}]+)\{([^}]*)\}", css)}
@@ -603,7 +601,4 @@ def test_long_pages_leave_off_screen_code_and_tables_unrendered(built_site):
     for name in sorted(PAGES):
         for lang in languages():
             html = built_page(built_site, name, lang).read_text(encoding="utf-8")
-            config = re.search(r'<script id="__config"[^>]*>(.*?)</script>', html).group(1)
-            features = json.loads(config)["features"]
-            assert "content.lazy" in features, f"{name} ({lang}): Material's content.lazy is off"
             assert "__codelineno" not in html, f"{name} ({lang}): code lines have anchors again"
