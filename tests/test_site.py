@@ -588,13 +588,13 @@ def test_docs_dir_holds_only_pages_and_assets():
 
 def test_long_pages_leave_off_screen_code_and_tables_unrendered(built_site):
     """The long pages' Lighthouse performance rests on two things (see the last rule of
-    docs/stylesheets/extra.css): off-screen code blocks and tables are skipped by
+    docs/stylesheets/extra.css): off-screen code blocks are skipped by
     `content-visibility: auto`, and a code block has no empty anchor per line. A config
     change that drops one of them would slow the pages down silently."""
     css = (built_site / "stylesheets" / "extra.css").read_text(encoding="utf-8")
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     rules = {sel.strip(): body for sel, body in re.findall(r"([^{}]+)\{([^}]*)\}", css)}
-    for selector in [".md-typeset pre", ".md-typeset table:not([class])"]:
+    for selector in [".md-typeset pre"]:
         assert "content-visibility: auto" in rules.get(selector, ""), (
             f"extra.css: {selector} is no longer content-visibility: auto"
         )
