@@ -623,3 +623,24 @@ def test_japanese_pages_spell_loanwords_one_way():
 def test_docs_dir_holds_only_pages_and_assets():
     stray = [p for p in DOCS.rglob("*") if p.is_file() and p.suffix in {".py", ".sql", ".sh"}]
     assert not stray, f"code files belong in snippets/, not docs/: {stray}"
+
+
+# --- Load time (scripts/lighthouse.py measures it; these keep what it depends on) ---------
+
+
+def test_long_pages_leave_off_screen_code_unrendered(built_site):
+    """The long pages' Lighthouse performance rests on two things (see the last rule of
+    docs/stylesheets/extra.css): off-screen code blocks are skipped by
+    `content-visibility: auto`, and a code block has no empty anchor per line. A config
+    change that drops one of them would slow the pages down silently."""
+    css = (built_site / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    rules = {sel.strip(): body for sel, body in re.findall(r"([^{}]+)\{([^}]*)\}", css)}
+    for selector in [".md-typeset pre"]:
+        assert "content-visibility: auto" in rules.get(selector, ""), (
+            f"extra.css: {selector} is no longer content-visibility: auto"
+        )
+    for name in sorted(PAGES):
+        for lang in languages():
+            html = built_page(built_site, name, lang).read_text(encoding="utf-8")
+            assert "__codelineno" not in html, f"{name} ({lang}): code lines have anchors again"
