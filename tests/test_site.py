@@ -644,3 +644,41 @@ def test_long_pages_leave_off_screen_code_unrendered(built_site):
         for lang in languages():
             html = built_page(built_site, name, lang).read_text(encoding="utf-8")
             assert "__codelineno" not in html, f"{name} ({lang}): code lines have anchors again"
+
+
+# --- Tables -----------------------------------------------------------------------------
+
+
+class _HeaderCells(HTMLParser):
+    """The text of every <th> in the page's article."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[str] = []
+        self._open = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "th":
+            self._open = True
+            self.cells.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "th":
+            self._open = False
+
+    def handle_data(self, data):
+        if self._open:
+            self.cells[-1] += data
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_every_table_column_has_a_header(built_site, name):
+    """A table whose first header cell is empty (`| | a | b |`) leaves its first column's
+    cells without a header for screen readers (axe: empty-table-header, and Lighthouse's
+    td-has-header on large tables). scripts/accessibility.py audits every page in full;
+    this keeps that one mistake out of every build."""
+    for lang in languages():
+        parser = _HeaderCells()
+        parser.feed(built_page(built_site, name, lang).read_text(encoding="utf-8"))
+        empty = [i for i, cell in enumerate(parser.cells) if not cell.strip()]
+        assert not empty, f"{name} ({lang}): empty table header cells at {empty}"
