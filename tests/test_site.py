@@ -657,7 +657,7 @@ class _HeaderCells(HTMLParser):
         self.cells: list[str] = []
         self._open = False
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag, _attrs):
         if tag == "th":
             self._open = True
             self.cells.append("")
