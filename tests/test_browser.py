@@ -577,23 +577,3 @@ def test_page_logs_no_errors_and_loads_only_from_this_site(page, page_log, site_
     assert log.site_maps == {urljoin(href, "sitemap.xml"): 200 for href in alternates}, (
         f"{path}: Material should fetch sitemap.xml next to each hreflang link {alternates}"
     )
-
-
-# --- Off-screen blocks (docs/stylesheets/extra.css, last rule) ------------------------
-
-
-def test_off_screen_code_renders_with_its_copy_button_when_scrolled_to(page, site_url):
-    """Code blocks off screen are skipped on load (content-visibility: auto); scrolled to,
-    they are drawn in full, with their copy button."""
-    page.goto(site_url + page_path("causes", "en"))
-    last_code = page.locator("article pre > code").last
-    assert last_code.evaluate("e => !e.checkVisibility({contentVisibilityAuto: true})"), (
-        "the last code block is drawn on load: is content-visibility: auto off?"
-    )
-    last_code.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "e => e.checkVisibility({contentVisibilityAuto: true})", arg=last_code.element_handle()
-    )
-    copy = last_code.locator("xpath=..").locator(".md-code__button")
-    copy.wait_for(state="attached")
-    assert copy.get_attribute("data-clipboard-target"), "the copy button copies nothing"
