@@ -32,6 +32,7 @@ from error_texts import (
     groups,
     lines_shown,
     without_docs_version,
+    without_sequence_numbers,
 )
 from runners import run_script
 
@@ -63,11 +64,6 @@ def printed_errors(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in result.stdout.splitlines() if not line.startswith("errors: ")]
 
 
-def without_numbers(line: str) -> str:
-    """PyMySQL's sequence numbers differ from run to run: got 1 expected 6, got 120 ..."""
-    return re.sub(r"got \d+ expected \d+", "got N expected N", line)
-
-
 def shared_session_errors_printed(database_url: str, driver: str, tmp_path) -> list[str]:
     """The error lines the page's reproduction prints with `driver`, run as a reader would."""
     with bounded():
@@ -92,14 +88,15 @@ def unexplained_pymysql_errors(lines: list[str]) -> list[str]:
     whose text depends on the exact point of the read (the page shows the ones seen, as
     examples, THREADS_PYMYSQL_CLOSED). Anything else, a PyMySQL or SQLAlchemy error above
     all, is a line the page is missing."""
-    pymysql_lines = {without_numbers(line) for line in lines_shown([THREADS_PYMYSQL])}
-    assert any(without_numbers(line) in pymysql_lines for line in lines), (
+    pymysql_lines = {without_sequence_numbers(line) for line in lines_shown([THREADS_PYMYSQL])}
+    assert any(without_sequence_numbers(line) in pymysql_lines for line in lines), (
         f"none of PyMySQL's errors that the page shows first: {lines}"
     )
     return [
         line
         for line in lines
-        if without_numbers(line) not in pymysql_lines and not line.startswith("ValueError: ")
+        if without_sequence_numbers(line) not in pymysql_lines
+        and not line.startswith("ValueError: ")
     ]
 
 

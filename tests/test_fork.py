@@ -37,6 +37,7 @@ from error_texts import (
     exception_line,
     lines_shown,
     texts_on_page,
+    without_sequence_numbers,
 )
 from runners import run_script
 
@@ -55,7 +56,7 @@ def normalised(line: str) -> str:
     """The parts that differ from run to run: PyMySQL's sequence numbers, the byte and
     position of a reply decoded as another's, and the "who" prefix of the scripts."""
     line = re.sub(r"^(parent|child \d): ", "", line)
-    line = re.sub(r"got \d+ expected \d+", "got N expected N", line)
+    line = without_sequence_numbers(line)
     line = re.sub(r"byte 0x[0-9a-f]+ in position \d+", "byte 0xNN in position N", line)
     if linked_client_library() == "libmysqlclient":  # the page shows libmariadb's words
         line = line.replace("Lost connection to MySQL server", "Lost connection to server")
