@@ -410,9 +410,12 @@ POOL_SETTINGS = {"pre_ping": {"pool_pre_ping": True}, "recycle": {"pool_recycle"
 @pytest.mark.parametrize("setting", POOL_SETTINGS)
 def test_pool_settings_do_not_help_after_fork(database_url, engines, setting):
     """The causes page's row: pre-ping checks that the connection is alive, and it is;
-    recycle replaces it by age. Parent and child still share the socket, and fail."""
+    recycle replaces it by age. Parent and child still share the socket, and fail.
+    read_timeout as in the page's snippets: a process whose reply the other took fails with
+    2013 instead of waiting for ever (without it, one 1.4 run here hung in the parent)."""
     for driver in DRIVERS:
-        engine = engines.create(with_driver(database_url, driver), **POOL_SETTINGS[setting])
+        url = with_driver(database_url, driver)
+        engine = engines.create(url, connect_args={"read_timeout": 5}, **POOL_SETTINGS[setting])
         parent, child = errors_in_parent_and_forked_child(engine)
         assert parent + child > 0, f"no error with {driver} and {POOL_SETTINGS[setting]}"
 
