@@ -25,6 +25,7 @@ import traceback
 from urllib.parse import urljoin
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.exc import OperationalError, PendingRollbackError
 
 from browser import (
@@ -498,6 +499,93 @@ def test_pasted_traceback_of_pending_rollback_finds_the_sessions_page(
     assert_pasted_traceback_finds(search_page, printed, [SESSIONS])
 
 
+# --- The search index, fetched when the reader goes to search -------------------------
+# (docs/javascripts/search-on-demand.js: Material's bundle would fetch it on every load.)
+
+
+def is_index(url: str) -> bool:
+    return url.split("?")[0].endswith("/search/search_index.json")
+
+
+def index_requests(page) -> list[str]:
+    """The search index requests `page` makes from here on (a list that grows)."""
+    requested: list[str] = []
+    page.on("request", lambda request: is_index(request.url) and requested.append(request.url))
+    return requested
+
+
+def go_to_search(page, how: str) -> None:
+    """What a reader does to search: click the box, press Material's `/` shortcut, or tap
+    the header's search icon on a phone-sized screen."""
+    if how == "click":
+        page.locator("input.md-search__input").click()
+    elif how == "shortcut":
+        page.locator("article").click()  # the focus is on the page, not in a field
+        page.keyboard.press("/")
+    else:
+        page.set_viewport_size({"width": 400, "height": 800})
+        page.locator("label.md-header__button[for=__search]").click()
+
+
+@pytest.mark.parametrize("how", ["click", "shortcut", "tap"])
+@pytest.mark.parametrize("lang", languages())
+def test_the_search_index_waits_until_the_reader_goes_to_search(page, site_url, lang, how):
+    requested = index_requests(page)
+    size = page.viewport_size
+    page.goto(site_url + page_path("causes", lang))
+    page.wait_for_load_state("networkidle")  # Material's bundle ran and fetched what it fetches
+    assert not requested, f"the search index was fetched before the reader searched: {requested}"
+    try:
+        with page.expect_response(lambda response: is_index(response.url)) as response:
+            go_to_search(page, how)
+        assert response.value.ok
+        box = page.locator("input.md-search__input")
+        assert box.evaluate("box => box === document.activeElement")
+        results = search(page, "pool_pre_ping=True")
+        assert page_path("causes", lang) in results, results
+    finally:
+        page.set_viewport_size(size)  # the module's tab, as the next test expects it
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_text_typed_before_the_index_arrives_is_searched_when_it_does(page, site_url, lang):
+    """The index request is held until the text is in the box: Material sends the text to
+    its worker once the index is in."""
+    held = []
+    page.route("**/search/search_index.json", lambda route: held.append(route))
+    page.goto(site_url + page_path("causes", lang))
+    box = page.locator("input.md-search__input")
+    box.fill("pool_pre_ping=True")
+    box.press("End")
+    for _ in range(200):  # the request reaches the route handler (at most 10 s)
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "no search index request after the reader typed into the box"
+    results = page.locator("ol.md-search-result__list > li.md-search-result__item a")
+    expect(results).to_have_count(0)
+    held[0].continue_()
+    expect(results.first).to_be_attached()
+    paths = results.evaluate_all("links => links.map(link => new URL(link.href).pathname)")
+    assert page_path("causes", lang) in paths, paths
+
+
+def test_a_search_result_link_highlights_its_terms_at_once(page, site_url):
+    """A search result opens its page with ?h=<terms> (search.highlight): the terms are
+    marked without the reader going to the search box, so the index is fetched at once."""
+    requested = index_requests(page)
+    page.goto(site_url + page_path("causes", "en") + "?h=pool_pre_ping")
+    expect(page.locator("article mark[data-md-highlight]").first).to_be_visible()
+    assert requested
+
+
+def test_a_page_opened_with_a_query_shows_its_results(page, site_url):
+    """?q=<query> opens the search with that query (Material): it needs the index at once."""
+    page.goto(site_url + root("en") + "?q=pool_pre_ping")
+    first = page.locator("ol.md-search-result__list > li.md-search-result__item a").first
+    expect(first).to_be_visible()
+
+
 # --- Language switcher -------------------------------------------------------------
 
 
@@ -510,20 +598,8 @@ SWITCHES = [
 ]
 
 
-@pytest.fixture
-def page_without_search(page):
-    """A page that does not load the search index: building it (Japanese segmentation
-    included) costs Chromium a few CPU-seconds per page load, and the switcher does not
-    use it. The tests above and below load it as a reader's browser does."""
-    page.route("**/search/search_index.json", lambda route: route.abort())
-    return page
-
-
 @pytest.mark.parametrize(("name", "source", "target"), SWITCHES)
-def test_language_switcher_lands_on_the_same_page(
-    page_without_search, site_url, name, source, target
-):
-    page = page_without_search
+def test_language_switcher_lands_on_the_same_page(page, site_url, name, source, target):
     page.goto(site_url + page_path(name, source))
     page.locator(".md-header__option .md-select").hover()
     page.locator(f".md-select__link[hreflang={target}]").click()

@@ -644,6 +644,22 @@ def test_code_lines_have_no_anchors(built_site):
             assert "__codelineno" not in html, f"{name} ({lang}): code lines have anchors again"
 
 
+def test_scripts_wait_for_the_page_and_the_index_for_the_reader(built_site):
+    """Every script with a src is deferred (overrides/main.html): the page is painted
+    before Material's bundle runs. The search index script comes first: it must hold the
+    bundle's request for search_index.json (docs/javascripts/search-on-demand.js; the
+    browser tests check what it does)."""
+    for name in sorted(PAGES):
+        for lang in languages():
+            html = built_page(built_site, name, lang).read_text(encoding="utf-8")
+            tags = re.findall(r"<script\b[^>]*\bsrc=[^>]*>", html)
+            files = [re.search(r'src="(?:[^"]*/)?([^"/]+)"', tag)[1] for tag in tags]
+            assert files[:1] == ["search-on-demand.js"], f"{name} ({lang}): {files}"
+            assert any(file.startswith("bundle.") for file in files), f"{name} ({lang}): {files}"
+            blocking = [tag for tag in tags if not re.search(r"\sdefer\b", tag)]
+            assert not blocking, f"{name} ({lang}): scripts that hold up the paint: {blocking}"
+
+
 # --- Tables -----------------------------------------------------------------------------
 
 

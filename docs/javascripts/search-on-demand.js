@@ -1,0 +1,74 @@
+/*
+ * Material's search index, fetched when the reader is about to search (issue 12).
+ *
+ * Material's bundle downloads search/search_index.json as soon as a page loads (124 KB
+ * gzipped, more than half of a page's weight), parses it on the page's main thread and
+ * copies it to its search worker. On a phone that work competes with the first paint: in
+ * Lighthouse's mobile run, the page's largest paint then sometimes waits for the index,
+ * and parsing it adds to the total blocking time (numbers: scripts/lighthouse.py and the
+ * closing note of issue 12).
+ *
+ * This script holds that one request until the reader shows they want to search:
+ *
+ *   - the search box gets the focus (a tap or click on it or on the search icon, Tab,
+ *     or Material's keyboard shortcuts `/`, `s`, `f`, which focus the box);
+ *   - a pointer goes down on the search icon, the box or its overlay (a head start of
+ *     the time between pressing and the box's focus);
+ *   - the search dialog opens (Material's `__search` toggle).
+ *
+ * Material's search then starts as it does on its own: it sends the index to its worker
+ * and the query to the worker once the worker is ready, so text typed or pasted before
+ * that is searched as soon as it can be (Material behaves the same way, by design, on a
+ * site opened from disk: it fetches the index when search is opened). A page opened with
+ * `?q=` (search opened with a query) or `?h=` (terms to highlight, from a search result)
+ * needs the index at once, and gets it at once.
+ *
+ * How: Material fetches the index with XMLHttpRequest (its `request` helper). `send()` of
+ * that one request waits; every other request goes as usual. This script must run before
+ * Material's bundle (overrides/main.html loads it first, deferred like the bundle).
+ * Plain ES2017, no build step, no request to another host.
+ */
+(() => {
+  "use strict"
+
+  const INDEX = "/search/search_index.json"
+  const query = new URLSearchParams(location.search)
+  if (query.has("q") || query.has("h")) return
+
+  const native = { open: XMLHttpRequest.prototype.open, send: XMLHttpRequest.prototype.send }
+  const held = new WeakSet() // requests for the index, opened before the reader asked
+  const waiting = [] // their send() calls
+  let wanted = false
+
+  XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+    if (!wanted && new URL(url, location.href).pathname.endsWith(INDEX)) held.add(this)
+    return native.open.call(this, method, url, ...rest)
+  }
+  XMLHttpRequest.prototype.send = function (...body) {
+    if (!wanted && held.has(this)) {
+      waiting.push(() => native.send.apply(this, body))
+      return undefined
+    }
+    return native.send.apply(this, body)
+  }
+
+  /** The reader is about to search: the index is fetched now, and later ones as usual. */
+  function fetchIndex() {
+    if (wanted) return
+    wanted = true
+    for (const send of waiting.splice(0)) send()
+    document.removeEventListener("focusin", onFocus, true)
+    document.removeEventListener("pointerdown", onPointer, true)
+    document.removeEventListener("change", onToggle, true)
+  }
+
+  const SEARCH = "form[name=search] input[name=query]"
+  const onFocus = event => { if (event.target.matches?.(SEARCH)) fetchIndex() }
+  const onPointer = event => {
+    if (event.target.closest?.("label[for=__search], .md-search")) fetchIndex()
+  }
+  const onToggle = event => { if (event.target.id === "__search") fetchIndex() }
+  document.addEventListener("focusin", onFocus, true)
+  document.addEventListener("pointerdown", onPointer, true)
+  document.addEventListener("change", onToggle, true)
+})()
