@@ -547,6 +547,16 @@ def test_the_search_index_waits_until_the_reader_goes_to_search(page, site_url, 
         page.set_viewport_size(size)  # the module's tab, as the next test expects it
 
 
+def test_a_pointer_over_the_search_box_fetches_the_index_ahead(page, site_url):
+    """A head start on a desktop: the index comes while the reader moves to the box."""
+    requested = index_requests(page)
+    page.goto(site_url + page_path("causes", "en"))
+    page.wait_for_load_state("networkidle")
+    assert not requested
+    with page.expect_response(lambda response: is_index(response.url)):
+        page.locator("input.md-search__input").hover()
+
+
 @pytest.mark.parametrize("lang", languages())
 def test_text_typed_before_the_index_arrives_is_searched_when_it_does(page, site_url, lang):
     """The index request is held until the text is in the box: Material sends the text to

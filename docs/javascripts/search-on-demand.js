@@ -12,8 +12,8 @@
  *
  *   - the search box gets the focus (a tap or click on it or on the search icon, Tab,
  *     or Material's keyboard shortcuts `/`, `s`, `f`, which focus the box);
- *   - a pointer goes down on the search icon, the box or its overlay (a head start of
- *     the time between pressing and the box's focus);
+ *   - a pointer comes over the search box or icon, or goes down on them (a head start:
+ *     the time between hovering, or pressing, and the box's focus);
  *   - the search dialog opens (Material's `__search` toggle).
  *
  * Material's search then starts as it does on its own: it sends the index to its worker
@@ -58,6 +58,7 @@
     wanted = true
     for (const send of waiting.splice(0)) send()
     document.removeEventListener("focusin", onFocus, true)
+    document.removeEventListener("pointerover", onPointer, true)
     document.removeEventListener("pointerdown", onPointer, true)
     document.removeEventListener("change", onToggle, true)
   }
@@ -69,6 +70,7 @@
   }
   const onToggle = event => { if (event.target.id === "__search") fetchIndex() }
   document.addEventListener("focusin", onFocus, true)
+  document.addEventListener("pointerover", onPointer, true)
   document.addEventListener("pointerdown", onPointer, true)
   document.addEventListener("change", onToggle, true)
 })()
