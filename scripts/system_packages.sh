@@ -10,7 +10,9 @@
 #            --client=mariadb (the default) libmariadb-dev, Debian's;
 #            --client=mysql libmysqlclient-dev, Ubuntu's (Oracle's MySQL client library)
 #   server   mariadb-server: the throwaway server the tests start (pytest-mysql)
-#   browser  chromium: the browser tests drive Debian's Chromium, not Playwright's download
+#   browser  chromium: the browser tests drive Debian's Chromium, not Playwright's download;
+#            fonts-noto-cjk: a Japanese font, as a Japanese reader's device has (without one,
+#            Chromium draws boxes and scripts/lighthouse.py measures the wrong layout work)
 #   node     nodejs npm: the Markdown and Japanese linters (scripts/lint.sh). They need
 #            Node.js 20 or newer, which Debian 12's nodejs (18) is not (.ci/run adds one)
 set -euo pipefail
@@ -39,7 +41,7 @@ for group in "${groups[@]}"; do
     case $group in
         build) packages+=(pkg-config "$headers") ;;
         server) packages+=(mariadb-server) ;;
-        browser) packages+=(chromium) ;;
+        browser) packages+=(chromium fonts-noto-cjk) ;;
         node) packages+=(nodejs npm) ;;
     esac
 done
