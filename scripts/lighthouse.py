@@ -24,7 +24,7 @@ with its total blocking time (TBT) and largest contentful paint (LCP).
 
 Needs Node.js 20+ (npm exec fetches the pinned Lighthouse on first use), Chromium
 (CHROMIUM_EXECUTABLE, as for the browser tests) and a Japanese font (Debian:
-fonts-noto-cjk, in scripts/system_packages.sh's browser group): without one, Chromium
+fonts-noto-cjk, scripts/system_packages.sh's fonts group): without one, Chromium
 looks for a font for every Japanese character and finds none, which is not what a
 reader's device does, and costs the Japanese pages layout time. Exits 1 if a page
 scores below the targets: 100 for accessibility, best practices and SEO, 98 for
@@ -146,7 +146,7 @@ def main() -> int:
     if not japanese_font():
         sys.exit(
             "error: no Japanese font (fc-list :lang=ja): the Japanese pages would be measured"
-            " with none; install fonts-noto-cjk (bash scripts/system_packages.sh --install browser)"
+            " with none; install fonts-noto-cjk (bash scripts/system_packages.sh --install fonts)"
         )
     paths = args.pages or [
         page_path(name, lang) for lang in languages() for name in sorted(pages())

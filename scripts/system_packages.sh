@@ -10,9 +10,9 @@
 #            --client=mariadb (the default) libmariadb-dev, Debian's;
 #            --client=mysql libmysqlclient-dev, Ubuntu's (Oracle's MySQL client library)
 #   server   mariadb-server: the throwaway server the tests start (pytest-mysql)
-#   browser  chromium: the browser tests drive Debian's Chromium, not Playwright's download;
-#            fonts-noto-cjk: a Japanese font, as a Japanese reader's device has (without one,
-#            Chromium draws boxes and scripts/lighthouse.py measures the wrong layout work)
+#   browser  chromium: the browser tests drive Debian's Chromium, not Playwright's download
+#   fonts    fonts-noto-cjk: a Japanese font, as a Japanese reader's device has (without one,
+#            Chromium draws boxes, and scripts/lighthouse.py would measure that layout work)
 #   node     nodejs npm: the Markdown and Japanese linters (scripts/lint.sh). They need
 #            Node.js 20 or newer, which Debian 12's nodejs (18) is not (.ci/run adds one)
 set -euo pipefail
@@ -24,15 +24,15 @@ for arg in "$@"; do
     case $arg in
         --install) install=true ;;
         --client=mariadb | --client=mysql) client=${arg#--client=} ;;
-        build | server | browser | node) groups+=("$arg") ;;
+        build | server | browser | fonts | node) groups+=("$arg") ;;
         *)
             echo "usage: bash scripts/system_packages.sh [--install] [--client=mariadb|mysql]" \
-                "[build] [server] [browser] [node]" >&2
+                "[build] [server] [browser] [fonts] [node]" >&2
             exit 2
             ;;
     esac
 done
-[ ${#groups[@]} -gt 0 ] || groups=(build server browser node)
+[ ${#groups[@]} -gt 0 ] || groups=(build server browser fonts node)
 headers=libmariadb-dev
 [ "$client" = mariadb ] || headers=libmysqlclient-dev
 
@@ -41,7 +41,8 @@ for group in "${groups[@]}"; do
     case $group in
         build) packages+=(pkg-config "$headers") ;;
         server) packages+=(mariadb-server) ;;
-        browser) packages+=(chromium fonts-noto-cjk) ;;
+        browser) packages+=(chromium) ;;
+        fonts) packages+=(fonts-noto-cjk) ;;
         node) packages+=(nodejs npm) ;;
     esac
 done
