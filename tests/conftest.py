@@ -9,6 +9,7 @@ page_output.py (comparing with the page), browser.py (the site in Chromium).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -22,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from browser import BuildFailed, build_site, launch_chromium, missing_browser, serve
+from browser import BuildFailed, built_and_served, launch_chromium, missing_browser
 from disconnects import IdleTimeout
 from middlebox import Middlebox
 from runners import load_snippet
@@ -204,9 +205,9 @@ def served_site(tmp_path_factory) -> Iterator[tuple[Path, str]]:
     hreflang, og:url, sitemap.xml) point at this server, never at the public site.
     Yields (the directory, the base URL without a trailing slash)."""
     site = tmp_path_factory.mktemp("site")
-    with serve(site) as url:  # the port is known before the build
+    with contextlib.ExitStack() as stack:
         try:
-            build_site(site, site_url=url + "/")
+            url = stack.enter_context(built_and_served(site))
         except BuildFailed as failure:
             pytest.fail(str(failure), pytrace=False)
         yield site, url
