@@ -270,6 +270,9 @@ SETUP, READY, QUERY, RESULT = range(4)
 # The result list shows its first 10 pages at once and 4 more each time the reader scrolls
 # to its end (components/search/result); search() reads what is shown.
 SHOWN = 10
+# Material's search box, and the items of its result list (one per page).
+SEARCH_BOX = "input.md-search__input"
+RESULT_ITEMS = "ol.md-search-result__list > li.md-search-result__item"
 
 # Material's search without its search box: the steps of its page script, in the page.
 # Config, index URL and SETUP message: assets/javascripts/_/index.ts, bundle.ts
@@ -358,7 +361,7 @@ def search(page, query: str) -> list[str]:
 
     config = json.loads(page.locator("#__config").text_content())
     placeholder = config["translations"]["search.result.placeholder"]
-    box = page.locator("input.md-search__input")
+    box = page.locator(SEARCH_BOX)
     meta = page.locator(".md-search-result__meta")
 
     box.fill("")
@@ -367,7 +370,7 @@ def search(page, query: str) -> list[str]:
     box.fill(query)
     box.press("End")
     expect(meta).not_to_have_text(placeholder)
-    return page.locator("ol.md-search-result__list > li.md-search-result__item").evaluate_all(
+    return page.locator(RESULT_ITEMS).evaluate_all(
         "items => items.map(item => new URL(item.querySelector('a').href).pathname)"
     )
 
@@ -441,8 +444,8 @@ def search_pasted(page, text: str, paste: bool = False) -> tuple[list[str], str,
 
     config = json.loads(page.locator("#__config").text_content())
     placeholder = config["translations"]["search.result.placeholder"]
-    box = page.locator("input.md-search__input")
-    items = page.locator("ol.md-search-result__list > li.md-search-result__item")
+    box = page.locator(SEARCH_BOX)
+    items = page.locator(RESULT_ITEMS)
 
     box.fill("")
     box.press("End")

@@ -30,6 +30,8 @@ from sqlalchemy.exc import OperationalError, PendingRollbackError
 
 from browser import (
     NOTICE,
+    RESULT_ITEMS,
+    SEARCH_BOX,
     PageLog,
     ask_search_worker,
     result_meta_texts,
@@ -514,11 +516,19 @@ def index_requests(page) -> list[str]:
     return requested
 
 
+def open_without_searching(page, url: str) -> None:
+    """Open `url` and let it load; the search index must not have been fetched."""
+    requested = index_requests(page)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")  # Material's bundle ran and fetched what it fetches
+    assert not requested, f"the search index was fetched before the reader searched: {requested}"
+
+
 def go_to_search(page, how: str) -> None:
     """What a reader does to search: click the box, press Material's `/` shortcut, or tap
     the header's search icon on a phone-sized screen."""
     if how == "click":
-        page.locator("input.md-search__input").click()
+        page.locator(SEARCH_BOX).click()
     elif how == "shortcut":
         page.locator("article").click()  # the focus is on the page, not in a field
         page.keyboard.press("/")
@@ -530,16 +540,13 @@ def go_to_search(page, how: str) -> None:
 @pytest.mark.parametrize("how", ["click", "shortcut", "tap"])
 @pytest.mark.parametrize("lang", languages())
 def test_the_search_index_waits_until_the_reader_goes_to_search(page, site_url, lang, how):
-    requested = index_requests(page)
     size = page.viewport_size
-    page.goto(site_url + page_path("causes", lang))
-    page.wait_for_load_state("networkidle")  # Material's bundle ran and fetched what it fetches
-    assert not requested, f"the search index was fetched before the reader searched: {requested}"
+    open_without_searching(page, site_url + page_path("causes", lang))
     try:
         with page.expect_response(lambda response: is_index(response.url)) as response:
             go_to_search(page, how)
         assert response.value.ok
-        box = page.locator("input.md-search__input")
+        box = page.locator(SEARCH_BOX)
         assert box.evaluate("box => box === document.activeElement")
         results = search(page, "pool_pre_ping=True")
         assert page_path("causes", lang) in results, results
@@ -549,12 +556,9 @@ def test_the_search_index_waits_until_the_reader_goes_to_search(page, site_url, 
 
 def test_a_pointer_over_the_search_box_fetches_the_index_ahead(page, site_url):
     """A head start on a desktop: the index comes while the reader moves to the box."""
-    requested = index_requests(page)
-    page.goto(site_url + page_path("causes", "en"))
-    page.wait_for_load_state("networkidle")
-    assert not requested
+    open_without_searching(page, site_url + page_path("causes", "en"))
     with page.expect_response(lambda response: is_index(response.url)):
-        page.locator("input.md-search__input").hover()
+        page.locator(SEARCH_BOX).hover()
 
 
 @pytest.mark.parametrize("lang", languages())
@@ -564,7 +568,7 @@ def test_text_typed_before_the_index_arrives_is_searched_when_it_does(page, site
     held = []
     page.route("**/search/search_index.json", lambda route: held.append(route))
     page.goto(site_url + page_path("causes", lang))
-    box = page.locator("input.md-search__input")
+    box = page.locator(SEARCH_BOX)
     box.fill("pool_pre_ping=True")
     box.press("End")
     for _ in range(200):  # the request reaches the route handler (at most 10 s)
@@ -572,7 +576,7 @@ def test_text_typed_before_the_index_arrives_is_searched_when_it_does(page, site
             break
         page.wait_for_timeout(50)
     assert held, "no search index request after the reader typed into the box"
-    results = page.locator("ol.md-search-result__list > li.md-search-result__item a")
+    results = page.locator(f"{RESULT_ITEMS} a")
     expect(results).to_have_count(0)
     held[0].continue_()
     expect(results.first).to_be_attached()
@@ -592,7 +596,7 @@ def test_a_search_result_link_highlights_its_terms_at_once(page, site_url):
 def test_a_page_opened_with_a_query_shows_its_results(page, site_url):
     """?q=<query> opens the search with that query (Material): it needs the index at once."""
     page.goto(site_url + root("en") + "?q=pool_pre_ping")
-    first = page.locator("ol.md-search-result__list > li.md-search-result__item a").first
+    first = page.locator(f"{RESULT_ITEMS} a").first
     expect(first).to_be_visible()
 
 
