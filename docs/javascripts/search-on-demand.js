@@ -52,25 +52,25 @@
     return native.send.apply(this, body)
   }
 
+  // The listeners below, removed together once the index is asked for.
+  const listening = new AbortController()
+
   /** The reader is about to search: the index is fetched now, and later ones as usual. */
   function fetchIndex() {
     if (wanted) return
     wanted = true
     for (const send of waiting.splice(0)) send()
-    document.removeEventListener("focusin", onFocus, true)
-    document.removeEventListener("pointerover", onPointer, true)
-    document.removeEventListener("pointerdown", onPointer, true)
-    document.removeEventListener("change", onToggle, true)
+    listening.abort()
   }
 
   const SEARCH = "form[name=search] input[name=query]"
-  const onFocus = event => { if (event.target.matches?.(SEARCH)) fetchIndex() }
   const onPointer = event => {
     if (event.target.closest?.("label[for=__search], .md-search")) fetchIndex()
   }
-  const onToggle = event => { if (event.target.id === "__search") fetchIndex() }
-  document.addEventListener("focusin", onFocus, true)
-  document.addEventListener("pointerover", onPointer, true)
-  document.addEventListener("pointerdown", onPointer, true)
-  document.addEventListener("change", onToggle, true)
+  const on = (type, listener) =>
+    document.addEventListener(type, listener, { capture: true, signal: listening.signal })
+  on("focusin", event => { if (event.target.matches?.(SEARCH)) fetchIndex() })
+  on("pointerover", onPointer)
+  on("pointerdown", onPointer)
+  on("change", event => { if (event.target.id === "__search") fetchIndex() })
 })()
