@@ -55,7 +55,7 @@
  *     search separator (mkdocs.yml: plugins: search: separator).
  *
  * The functions of section 1 are pure; the browser tests call them (window.errorSearch).
- * Plain ES2017, no build step, no request to another host.
+ * Plain ES2020 (`??`), no build step, no request to another host.
  */
 (() => {
   "use strict"

@@ -26,7 +26,7 @@
  * How: Material fetches the index with XMLHttpRequest (its `request` helper). `send()` of
  * that one request waits; every other request goes as usual. This script must run before
  * Material's bundle (overrides/main.html loads it first, deferred like the bundle).
- * Plain ES2017, no build step, no request to another host.
+ * Plain ES2020 (optional chaining), no build step, no request to another host.
  */
 (() => {
   "use strict"
