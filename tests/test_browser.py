@@ -28,6 +28,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.exc import OperationalError, PendingRollbackError
 
+from accessibility_checks import SCHEMES
 from browser import (
     NOTICE,
     RESULT_ITEMS,
@@ -598,6 +599,121 @@ def test_a_page_opened_with_a_query_shows_its_results(page, site_url):
     page.goto(site_url + root("en") + "?q=pool_pre_ping")
     first = page.locator(f"{RESULT_ITEMS} a").first
     expect(first).to_be_visible()
+
+
+# --- The colour palette (overrides/partials/javascripts/palette.html) -----------------
+# Applied while the header is parsed, not by Material's bundle: the tests that open a page
+# with the bundle blocked show that. Each test is a first visit (its own browser profile:
+# the palette the reader chooses is kept in localStorage).
+
+TOGGLE = "label[for^=__palette_]:not([hidden])"  # the toggle button shown
+BUNDLE = "**/assets/javascripts/bundle.*.min.js"  # Material's components
+
+
+@pytest.fixture
+def first_visit(browser):
+    """A reader's first visit, in a browser whose system colour scheme is "light" or
+    "dark": a new profile, closed after the test."""
+    opened = []
+
+    def open_page(scheme: str):
+        context = browser.new_context(color_scheme=scheme)
+        opened.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in opened:
+        context.close()
+
+
+def palette_shown(page) -> dict:
+    """What the page shows of its palette: <body>'s scheme, the toggle button shown (its
+    `for`, the palette it switches to), the colour <meta> elements, and the header's
+    background colour as #rrggbb."""
+    return page.evaluate(
+        """() => {
+            const metas = name => [...document.querySelectorAll(`meta[name=${name}]`)]
+                .map(meta => meta.content)
+            const rgb = getComputedStyle(document.querySelector("header")).backgroundColor
+            return {
+                scheme: document.body.dataset.mdColorScheme,
+                toggles: [...document.querySelectorAll("label[for^=__palette_]:not([hidden])")]
+                    .map(label => label.htmlFor),
+                colorScheme: metas("color-scheme"),
+                themeColor: metas("theme-color"),
+                header: "#" + rgb.match(/\\d+/g).slice(0, 3)
+                    .map(value => (+value).toString(16).padStart(2, "0")).join(""),
+            }
+        }"""
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("lang", languages())
+def test_a_first_visit_gets_the_systems_scheme_before_materials_bundle_runs(
+    first_visit, site_url, lang, scheme
+):
+    page = first_visit(scheme)
+    page.route(BUNDLE, lambda route: route.abort())
+    page.goto(site_url + page_path("causes", lang))
+    shown = palette_shown(page)
+    assert shown["scheme"] == SCHEMES[scheme]
+    # The button shown switches to the other palette: light is __palette_0, dark _1.
+    assert shown["toggles"] == ["__palette_1" if scheme == "light" else "__palette_0"]
+    assert shown["colorScheme"] == [scheme]
+    assert shown["themeColor"] == [shown["header"]]
+    # The classes the bundle would set, set before it.
+    assert page.locator("html").get_attribute("class").split() == ["js", "js-focus-visible"]
+
+
+def switching_marks(page) -> None:
+    """Record in `window.switching`, from here on, each time <body>'s
+    data-md-color-switching (Material's CSS: no transitions) is set or removed."""
+    page.evaluate(
+        """() => {
+            window.switching = []
+            new MutationObserver(changes => changes.forEach(change => window.switching.push(
+                document.body.hasAttribute("data-md-color-switching") ? "set" : "removed"
+            ))).observe(document.body, {attributeFilter: ["data-md-color-switching"]})
+        }"""
+    )
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_the_toggle_switches_the_palette_and_the_next_page_keeps_it(first_visit, site_url, lang):
+    page = first_visit("light")
+    page.goto(site_url + page_path("causes", lang))
+    page.wait_for_load_state("networkidle")  # Material's bundle has run
+    switching_marks(page)
+    page.locator(TOGGLE).click()
+    shown = palette_shown(page)
+    assert shown["scheme"] == "slate"
+    assert shown["toggles"] == ["__palette_0"]
+    # One of each <meta>: Material's own palette component did not run as well.
+    assert shown["colorScheme"] == ["dark"]
+    assert shown["themeColor"] == [shown["header"]]
+    # Transitions were off while the colours changed, and are on again.
+    assert page.evaluate("window.switching") == ["set", "removed"]
+
+    page.route(BUNDLE, lambda route: route.abort())
+    page.goto(site_url + page_path("sessions", lang))
+    assert palette_shown(page)["scheme"] == "slate"  # the reader's choice, at once
+    page.unroute(BUNDLE)
+    page.goto(site_url + page_path("sessions", lang))
+    page.locator(TOGGLE).click()
+    assert palette_shown(page)["scheme"] == "default"
+
+
+def test_enter_on_the_toggle_switches_to_the_next_palette(first_visit, site_url):
+    """As in Material: Enter in the toggle picks the next palette and moves the focus to it."""
+    page = first_visit("light")
+    page.goto(site_url + page_path("causes", "en"))
+    page.locator("#__palette_0").focus()
+    page.keyboard.press("Enter")
+    assert palette_shown(page)["scheme"] == "slate"
+    assert page.evaluate("document.activeElement.id") == "__palette_1"
+    page.keyboard.press("Enter")
+    assert palette_shown(page)["scheme"] == "default"
 
 
 # --- Language switcher -------------------------------------------------------------
