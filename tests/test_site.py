@@ -598,6 +598,24 @@ def test_search_override_is_materials_partial_with_a_dialog_name():
     )
 
 
+# overrides/partials/javascripts/palette.html does the work of Material's palette component
+# (its bundle's mountPalette and watchPalette) and of its partial of the same name, as they
+# are in this version. The browser tests pin the behaviour; a new Material may change it.
+PALETTE_CHECKED_WITH = "9.8.2"
+
+
+def test_palette_override_was_checked_against_this_materials_palette():
+    from importlib.metadata import version
+
+    installed = version("mkdocs-material")
+    assert installed == PALETTE_CHECKED_WITH, (
+        f"mkdocs-material is {installed}: compare its palette component (src/templates/assets/"
+        "javascripts/components/palette/ in its repository) and partials/javascripts/"
+        "palette.html with overrides/partials/javascripts/palette.html, bring the override "
+        f"up to date, then set PALETTE_CHECKED_WITH to {installed!r}"
+    )
+
+
 def test_search_dialog_has_a_name_in_each_language(built_site):
     for lang, name in {"ja": "検索", "en": "Search"}.items():
         html = (built_site / root(lang).strip("/") / "index.html").read_text(encoding="utf-8")
