@@ -99,6 +99,32 @@ def driver_errors_logged(log: str) -> list[str]:
     return [m[0] for m in LOG_ERROR.finditer(log) if not m[0].startswith("sqlalchemy.")]
 
 
+def first_request_after_idle_fails(server, url, idle_timeout) -> str:
+    """`server` runs the app with its fix taken out: one request, the connections idle past
+    the server's timeout, then two more. The first of those gets a 500, the next one works.
+    Returns the server's log, with the traceback."""
+    statuses = requests_after_idle(server, url, idle_timeout)
+    log = log_with(server, "sqlalchemy.exc.OperationalError")
+    assert statuses == [500, 200], log
+    return log
+
+
+def every_request_succeeds_after_idle(server, url, idle_timeout) -> None:
+    """`server` runs the app as the page shows it: the same requests all work, and nothing
+    is logged."""
+    statuses = requests_after_idle(server, url, idle_timeout)
+    log = server.log()
+    assert statuses == [200, 200], log
+    assert "Traceback" not in log, log
+
+
+def assert_driver_errors_shown(log: str, driver: str) -> list[str]:
+    """The driver's error lines in `log`: there are some, and the page shows each."""
+    errors = driver_errors_logged(log)
+    assert errors and set(errors) <= set(lines_shown([section_for(driver)])), log
+    return errors
+
+
 # --- FastAPI, the original setting ------------------------------------------------------
 
 
@@ -110,13 +136,9 @@ def test_fastapi_first_request_after_idle_fails_without_pre_ping(
     idle timeout gets a 500, the log shows the driver's 2006/2013; the next one works."""
     url = idle_timeout.shorten_url(with_driver(database_url, driver))
     with run_server(snippet("fastapi_app.py"), url, tmp_path, UVICORN, edit=PRE_PING) as server:
-        statuses = requests_after_idle(server, url, idle_timeout)
-        log = log_with(server, "sqlalchemy.exc.OperationalError")
-    assert statuses == [500, 200], log
-    errors = driver_errors_logged(log)
-    assert errors, log
+        log = first_request_after_idle_fails(server, url, idle_timeout)
+    errors = assert_driver_errors_shown(log, driver)
     assert all(int(LOG_ERROR.match(e)[1]) in IDLE_DISCONNECT_CODES for e in errors), errors
-    assert set(errors) <= set(lines_shown([section_for(driver)])), errors
     if driver == "mysqldb":  # the log the page shows: uvicorn's, the same shape
 
         def shape(text: str) -> str:
@@ -133,10 +155,7 @@ def test_fastapi_first_request_after_idle_fails_without_pre_ping(
 def test_fastapi_pre_ping_every_request_succeeds(database_url, tmp_path, idle_timeout, driver):
     url = idle_timeout.shorten_url(with_driver(database_url, driver))
     with run_server(snippet("fastapi_app.py"), url, tmp_path, UVICORN) as server:
-        statuses = requests_after_idle(server, url, idle_timeout)
-        log = server.log()
-    assert statuses == [200, 200], log
-    assert "Traceback" not in log, log
+        every_request_succeeds_after_idle(server, url, idle_timeout)
 
 
 @pytest.mark.parametrize("driver", ["aiomysql", "asyncmy"])
@@ -144,15 +163,12 @@ def test_fastapi_async_first_request_after_idle_fails_without_pre_ping(
     database_url, tmp_path, idle_timeout, driver
 ):
     url = idle_timeout.shorten_url(with_driver(database_url, driver))
-    target = snippet("fastapi_async_app.py")
-    with run_server(target, url, tmp_path, UVICORN, edit=PRE_PING) as server:
-        statuses = requests_after_idle(server, url, idle_timeout)
-        log = log_with(server, "sqlalchemy.exc.OperationalError")
-    assert statuses == [500, 200], log
-    errors = driver_errors_logged(log)
-    assert errors, log
+    with run_server(
+        snippet("fastapi_async_app.py"), url, tmp_path, UVICORN, edit=PRE_PING
+    ) as server:
+        log = first_request_after_idle_fails(server, url, idle_timeout)
+    errors = assert_driver_errors_shown(log, driver)
     assert all(int(LOG_ERROR.match(e)[1]) in IDLE_DISCONNECT_CODES for e in errors), errors
-    assert set(errors) <= set(lines_shown([section_for(driver)])), errors
 
 
 @pytest.mark.parametrize("driver", ["aiomysql", "asyncmy"])
@@ -168,10 +184,7 @@ def test_fastapi_async_pre_ping_every_request_succeeds(
             log = log_with(server, "TypeError")
             assert "reconnect" in log, log
             return
-        statuses = requests_after_idle(server, url, idle_timeout)
-        log = server.log()
-    assert statuses == [200, 200], log
-    assert "Traceback" not in log, log
+        every_request_succeeds_after_idle(server, url, idle_timeout)
 
 
 # --- FastAPI: background tasks and the request's session --------------------------------------
@@ -284,11 +297,8 @@ def test_flask_sqlalchemy_first_request_after_idle_fails_without_engine_options(
     url = idle_timeout.shorten_url(database_url)
     options = ('app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}\n', "")
     with run_server(snippet("flask_app.py"), url, tmp_path, FLASK, edit=options) as server:
-        statuses = requests_after_idle(server, url, idle_timeout)
-        log = log_with(server, "sqlalchemy.exc.OperationalError")
-    assert statuses == [500, 200], log
-    errors = driver_errors_logged(log)
-    assert errors and set(errors) <= set(lines_shown([section_for("mysqldb")])), log
+        log = first_request_after_idle_fails(server, url, idle_timeout)
+    assert_driver_errors_shown(log, "mysqldb")
 
 
 def test_flask_sqlalchemy_engine_options_pre_ping_every_request_succeeds(
@@ -298,10 +308,7 @@ def test_flask_sqlalchemy_engine_options_pre_ping_every_request_succeeds(
         return
     url = idle_timeout.shorten_url(database_url)
     with run_server(snippet("flask_app.py"), url, tmp_path, FLASK) as server:
-        statuses = requests_after_idle(server, url, idle_timeout)
-        log = server.log()
-    assert statuses == [200, 200], log
-    assert "Traceback" not in log, log
+        every_request_succeeds_after_idle(server, url, idle_timeout)
 
 
 def flask_sqlalchemy_default_engine(database_url: str):
@@ -357,13 +364,9 @@ def test_sqlmodel_first_request_after_idle_fails_without_pre_ping(
     if not_installed_on_sqlalchemy_1_4("sqlmodel"):
         return
     url = idle_timeout.shorten_url(database_url)
-    target = snippet("sqlmodel_app.py")
-    with run_server(target, url, tmp_path, UVICORN, edit=PRE_PING) as server:
-        statuses = requests_after_idle(server, url, idle_timeout)
-        log = log_with(server, "sqlalchemy.exc.OperationalError")
-    assert statuses == [500, 200], log
-    errors = driver_errors_logged(log)
-    assert errors and set(errors) <= set(lines_shown([section_for("mysqldb")])), log
+    with run_server(snippet("sqlmodel_app.py"), url, tmp_path, UVICORN, edit=PRE_PING) as server:
+        log = first_request_after_idle_fails(server, url, idle_timeout)
+    assert_driver_errors_shown(log, "mysqldb")
 
 
 def test_sqlmodel_pre_ping_every_request_succeeds(database_url, tmp_path, idle_timeout):
@@ -371,10 +374,7 @@ def test_sqlmodel_pre_ping_every_request_succeeds(database_url, tmp_path, idle_t
         return
     url = idle_timeout.shorten_url(database_url)
     with run_server(snippet("sqlmodel_app.py"), url, tmp_path, UVICORN) as server:
-        statuses = requests_after_idle(server, url, idle_timeout)
-        log = server.log()
-    assert statuses == [200, 200], log
-    assert "Traceback" not in log, log
+        every_request_succeeds_after_idle(server, url, idle_timeout)
 
 
 # --- Options that never arrive: engine_from_config ------------------------------------------
