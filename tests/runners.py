@@ -54,11 +54,18 @@ def run_script(
     warning fails its test, since the page shows no warning.
     """
     file, _ = split_target(target)
-    script = tmp_path / Path(file).name
-    script.write_text(render(target) + "\n", encoding="utf-8")
+    return run_program(render(target), Path(file).name, database_url, tmp_path, timeout)
+
+
+def run_program(
+    code: str, name: str, database_url: str, tmp_path: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `code` as a reader runs a program (``python <name>``, in `tmp_path`, with
+    DATABASE_URL set), as run_script() runs a snippet: for a program a test writes itself."""
+    (tmp_path / name).write_text(code + "\n", encoding="utf-8")
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
-        [sys.executable, "-W", "error", script.name],
+        [sys.executable, "-W", "error", name],
         cwd=tmp_path,
         env=env,
         capture_output=True,

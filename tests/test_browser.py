@@ -18,9 +18,6 @@ what the worker answers.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import traceback
 from urllib.parse import urljoin
 
@@ -41,7 +38,7 @@ from browser import (
 )
 from clients import ASYNC_DRIVERS, SYNC_DRIVERS, with_driver
 from pages import languages, page_path, pages, root
-from runners import run_script
+from runners import run_program, run_script
 from search_queries import (
     ANY_ERROR_PAGE,
     PASTED_ERRORS,
@@ -462,18 +459,8 @@ asyncio.run(main())
 def test_pasted_traceback_of_an_async_idle_failure_finds_its_page(
     search_page, database_url, idle_timeout, tmp_path, driver
 ):
-    script = tmp_path / "reproduce_async.py"
-    script.write_text(ASYNC_REPRODUCTION, encoding="utf-8")
     url = idle_timeout.shorten_url(with_driver(database_url, driver))
-    result = subprocess.run(
-        [sys.executable, script.name],
-        cwd=tmp_path,
-        env={**os.environ, "DATABASE_URL": url, "PYTHONIOENCODING": "utf-8"},
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-    )
+    result = run_program(ASYNC_REPRODUCTION, "reproduce_async.py", url, tmp_path)
     printed = result.stderr
     assert result.returncode == 1 and "sqlalchemy.exc.OperationalError" in printed, printed
     assert_pasted_traceback_finds(search_page, printed, ANY_ERROR_PAGE)
