@@ -618,20 +618,20 @@ def palette_shown(page) -> dict:
     `for`, the palette it switches to), the colour <meta> elements, and the header's
     background colour as #rrggbb."""
     return page.evaluate(
-        """() => {
+        """toggle => {
             const metas = name => [...document.querySelectorAll(`meta[name=${name}]`)]
                 .map(meta => meta.content)
             const rgb = getComputedStyle(document.querySelector("header")).backgroundColor
             return {
                 scheme: document.body.dataset.mdColorScheme,
-                toggles: [...document.querySelectorAll("label[for^=__palette_]:not([hidden])")]
-                    .map(label => label.htmlFor),
+                toggles: [...document.querySelectorAll(toggle)].map(label => label.htmlFor),
                 colorScheme: metas("color-scheme"),
                 themeColor: metas("theme-color"),
                 header: "#" + rgb.match(/\\d+/g).slice(0, 3)
                     .map(value => (+value).toString(16).padStart(2, "0")).join(""),
             }
-        }"""
+        }""",
+        TOGGLE,
     )
 
 
