@@ -15,8 +15,6 @@ RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "bes
 
 # Material's markup, not this site's: rule id -> the CSS class of the element it flags.
 MATERIAL = {
-    # Each code block's button bar (content.code.copy) is an unnamed <nav>.
-    "landmark-unique": "md-code__nav",
     # The label bar of content tabs scrolls but is not focusable itself.
     "scrollable-region-focusable": "tabbed-labels",
 }

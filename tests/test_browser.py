@@ -703,6 +703,72 @@ def test_enter_on_the_toggle_switches_to_the_next_palette(first_visit, site_url)
     assert palette_shown(page)["scheme"] == "default"
 
 
+# --- Copy buttons and tables (hooks/material_mount.py) -----------------------------------
+# The copy buttons are in the HTML; Material's bundle does the copying. Each table sits in
+# a <div> of its own, where Material's bundle wraps it.
+
+
+def materials_text(page, key: str) -> str:
+    """One of Material's texts in the page's language (its configuration in the page)."""
+    return page.evaluate(
+        "key => JSON.parse(document.getElementById('__config').textContent).translations[key]",
+        key,
+    )
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_copy_button_copies_its_code_block_with_materials_handler(browser, site_url, lang):
+    """The button of a block halfway down a page copies that block's code, and Material
+    says so ("Copied to clipboard" in the page's language). Material's bundle added no
+    button of its own."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = context.new_page()
+        page.goto(site_url + page_path("sessions", lang))
+        blocks = page.locator("pre:has(> code)")
+        assert page.locator(".md-code__button").count() == blocks.count() > 4
+        block = blocks.nth(4)
+        block.hover()
+        block.locator(".md-code__button").click()
+        expect(page.locator(".md-dialog")).to_have_text(materials_text(page, "clipboard.copied"))
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == block.locator("code").inner_text().rstrip()
+        assert "\n" in copied  # a whole block, not a line of it
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_a_tables_div_takes_no_space_around_materials_wrapper(page, site_url, lang):
+    """Material wrapped each table inside its <div>; the <div> has no margin, padding or
+    border, and its box is its content's (the wrapper's margins reach the article as
+    before)."""
+    page.goto(site_url + page_path("causes", lang))
+    holders = page.evaluate(
+        """() => [...document.querySelectorAll(".table-holder")].map(holder => {
+            const wrapper = holder.firstElementChild
+            const style = getComputedStyle(holder)
+            const [outer, inner] = [holder, wrapper].map(e => e.getBoundingClientRect())
+            return {
+                children: holder.children.length,
+                wrapper: wrapper.className,
+                box: ["margin", "padding", "border-width"].map(p => style[p]),
+                top: outer.top - inner.top,
+                height: outer.height - inner.height,
+            }
+        })"""
+    )
+    assert len(holders) == 3
+    for holder in holders:
+        assert holder == {
+            "children": 1,
+            "wrapper": "md-typeset__scrollwrap",
+            "box": ["0px", "0px", "0px"],
+            "top": 0,
+            "height": 0,
+        }
+
+
 # --- Language switcher -------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -598,21 +599,27 @@ def test_search_override_is_materials_partial_with_a_dialog_name():
     )
 
 
-# overrides/partials/javascripts/palette.html does the work of Material's palette component
-# (its bundle's mountPalette and watchPalette) and of its partial of the same name, as they
-# are in this version. The browser tests pin the behaviour; a new Material may change it.
-PALETTE_CHECKED_WITH = "9.8.2"
+# Two files stand in for parts of Material's code, as they are in this version; the
+# browser tests pin what they do, and a new Material may change it:
+# - overrides/partials/javascripts/palette.html does the work of Material's palette
+#   component (its bundle's mountPalette and watchPalette) and of its partial of that name;
+# - hooks/material_mount.py writes the copy button Material's code block component adds
+#   (renderClipboardButton), for its clipboard handler (setupClipboardJS), and expects
+#   its table wrapper (renderTable) to stay as it is.
+MATERIAL_CHECKED_WITH = "9.8.2"
 
 
-def test_palette_override_was_checked_against_this_materials_palette():
+def test_what_stands_in_for_materials_code_was_checked_against_this_material():
     from importlib.metadata import version
 
     installed = version("mkdocs-material")
-    assert installed == PALETTE_CHECKED_WITH, (
-        f"mkdocs-material is {installed}: compare its palette component (src/templates/assets/"
-        "javascripts/components/palette/ in its repository) and partials/javascripts/"
-        "palette.html with overrides/partials/javascripts/palette.html, bring the override "
-        f"up to date, then set PALETTE_CHECKED_WITH to {installed!r}"
+    assert installed == MATERIAL_CHECKED_WITH, (
+        f"mkdocs-material is {installed}: compare, in its repository (src/templates/), "
+        "assets/javascripts/components/palette/ and partials/javascripts/palette.html with "
+        "overrides/partials/javascripts/palette.html, and components/content/code/, "
+        "components/content/table/ and integrations/clipboard/ with "
+        "hooks/material_mount.py; bring them up to date, then set MATERIAL_CHECKED_WITH "
+        f"to {installed!r}"
     )
 
 
@@ -678,6 +685,51 @@ def test_scripts_wait_for_the_page_and_the_index_for_the_reader(built_site):
             assert any(file.startswith("bundle.") for file in files), f"{name} ({lang}): {files}"
             blocking = [tag for tag in tags if not re.search(r"\sdefer\b", tag)]
             assert not blocking, f"{name} ({lang}): scripts that hold up the paint: {blocking}"
+
+
+def config_of(html: str) -> dict:
+    """The page's Material configuration (<script id="__config">): features, texts."""
+    found = re.search(r'<script id="__config" type="application/json">(.*?)</script>', html, re.S)
+    assert found, "no Material configuration in the page"
+    return json.loads(found[1])
+
+
+def test_every_code_block_has_one_copy_button_with_materials_text(built_site):
+    """hooks/material_mount.py: a button in every <pre>, targeting that block's <code>,
+    with the title Material gives its own button in the page's language. Material's
+    content.code.copy stays off, or each block would get a second one (the browser
+    tests count the buttons after Material's bundle ran)."""
+    blocks_seen = 0
+    for name in sorted(PAGES):
+        for lang in languages():
+            html = built_page(built_site, name, lang).read_text(encoding="utf-8")
+            config = config_of(html)
+            assert "content.code.copy" not in config["features"], f"{name} ({lang})"
+            blocks = re.findall(r"<pre\b.*?</pre>", html, re.S)
+            blocks_seen += len(blocks)
+            title = config["translations"]["clipboard.copy"]
+            for block in blocks:
+                button = re.search(
+                    rf'<button class="md-code__button" title="{re.escape(title)}"'
+                    r' data-clipboard-target="#([^"]+)" data-md-type="copy">',
+                    block,
+                )
+                assert button, f"{name} ({lang}): a block without its button: {block[:200]}"
+                assert f'<code id="{button[1]}">' in block, f"{name} ({lang}): {button[0]}"
+    assert blocks_seen, "no code block on any page"
+
+
+def test_every_table_is_in_a_div_of_its_own(built_site):
+    """hooks/material_mount.py: Material then wraps each table inside that <div>, not in
+    the article, and restyles the <div>, not the article."""
+    tables = 0
+    for name in sorted(PAGES):
+        for lang in languages():
+            html = built_page(built_site, name, lang).read_text(encoding="utf-8")
+            tables += html.count("<table")
+            held = re.findall(r'<div class="table-holder"><table>.*?</table></div>', html, re.S)
+            assert len(held) == html.count("<table"), f"{name} ({lang}): a table not held"
+    assert tables, "no table on any page"
 
 
 # --- Tables -----------------------------------------------------------------------------
