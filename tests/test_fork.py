@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import http.client
 import os
 import re
 import signal
@@ -190,11 +191,15 @@ def gunicorn(tmp_path: Path, url: str, *options: str):
 
 
 def get(url: str) -> str:
+    """The page's answer, "HTTP <status>" for an error status, or "no answer: <why>" when
+    the worker closed the connection without one (a worker that crashed)."""
     try:
         with urllib.request.urlopen(url, timeout=20) as response:
             return response.read().decode().strip()
     except urllib.error.HTTPError as error:
         return f"HTTP {error.code}"
+    except (urllib.error.URLError, ConnectionError, http.client.HTTPException) as error:
+        return f"no answer: {error!r}"
 
 
 REQUESTS = 60
@@ -229,7 +234,11 @@ def test_preload_workers_share_one_connection(database_url, tmp_path, driver):
     listener (the page's "how to confirm") shows one connection id under several pids."""
     with gunicorn(tmp_path, with_driver(database_url, driver), "--preload") as url:
         answers = concurrent_requests(url)
-    assert answers["HTTP 500"], f"no request failed: {answers}"
+        for _ in range(2):  # a race: rarely, no two first uses overlap in one burst
+            if answers["HTTP 500"]:
+                break
+            answers += concurrent_requests(url)
+    assert answers["HTTP 500"], f"no request failed in {answers.total()} requests: {answers}"
     shared = {c: pids for c, pids in pids_per_connection(tmp_path).items() if len(pids) > 1}
     assert shared, f"no connection used by two processes: {pids_per_connection(tmp_path)}"
     errors = driver_errors_logged(tmp_path)
