@@ -17,7 +17,10 @@ what the worker answers.
 
 from __future__ import annotations
 
+import collections
+import importlib.util
 import json
+import sys
 import traceback
 from urllib.parse import urljoin
 
@@ -29,6 +32,7 @@ from accessibility_checks import SCHEMES
 from browser import (
     NOTICE,
     RESULT_ITEMS,
+    ROOT,
     SEARCH_BOX,
     PageLog,
     ask_search_worker,
@@ -836,3 +840,28 @@ def test_page_logs_no_errors_and_loads_only_from_this_site(page, page_log, site_
     assert log.site_maps == {urljoin(href, "sitemap.xml"): 200 for href in alternates}, (
         f"{path}: Material should fetch sitemap.xml next to each hreflang link {alternates}"
     )
+
+
+# --- The measurement script (scripts/main_thread.py) ---------------------------------
+
+
+def test_main_thread_script_still_reads_chromiums_trace(browser, site_url):
+    """scripts/main_thread.py reads Chromium's trace by event names (RunTask, ParseHTML,
+    EvaluateScript, UpdateLayoutTree's elementCount, firstContentfulPaint): a Chromium that
+    renames them would make it print nothing useful. One load of the article, CPU slowed
+    down as the script does: the page's parse, style and layout and Material's bundle are
+    among the tasks, Material's mount restyles elements after the first paint, and each
+    measure is a part of the one before."""
+    spec = importlib.util.spec_from_file_location("main_thread", ROOT / "scripts/main_thread.py")
+    main_thread = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = main_thread  # for its dataclasses
+    spec.loader.exec_module(main_thread)
+    url = site_url + page_path("mysql-server-has-gone-away", "en")
+    load = main_thread.load_once(browser, url, 4)
+    work = collections.Counter()
+    for task in load.tasks:
+        work.update(task.work)
+    assert any(name.startswith("evaluate bundle.") for name in work), work
+    assert work["parse HTML"] > 0 and work["style"] > 0 and work["layout"] > 0, work
+    assert 0 < load.fcp and 0 <= load.blocking <= load.after_fcp < load.busy, load
+    assert load.restyled > 0, "no element restyled after the first paint"
