@@ -58,6 +58,7 @@ LONG_TASK_MS = 50
 AFTER_LOAD_MS = 1500
 # What a task's time is shown as (--tasks): the trace events that name the work.
 WORK = {
+    "DocumentLoader::CommitNavigation": "commit navigation",
     "EvaluateScript": "evaluate",
     "RunMicrotasks": "microtasks",
     "EventDispatch": "event",
