@@ -49,7 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from browser import CHROMIUM, built_and_served, missing_browser
-from pages import languages, page_path, pages
+from pages import page_paths
 
 LIGHTHOUSE = "lighthouse@13.5.0"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
@@ -151,9 +151,7 @@ def main() -> int:
             "error: no Japanese font (fc-list :lang=ja): the Japanese pages would be measured"
             " with none; install fonts-noto-cjk (bash scripts/system_packages.sh --install fonts)"
         )
-    paths = args.pages or [
-        page_path(name, lang) for lang in languages() for name in sorted(pages())
-    ]
+    paths = args.pages or page_paths()
     args.out.mkdir(parents=True, exist_ok=True)
     below = []
     with tempfile.TemporaryDirectory() as tmp:

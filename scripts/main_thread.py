@@ -43,7 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from browser import built_and_served, launch_chromium, missing_browser
-from pages import languages, page_path, pages
+from pages import page_paths
 
 # Lighthouse's mobile preset: a Moto G Power's viewport (lighthouse-core/config/constants).
 VIEWPORT = {"width": 412, "height": 823}
@@ -199,9 +199,7 @@ def main() -> int:
         sys.exit(why)
     if args.runs < 1:
         sys.exit("error: --runs must be 1 or more")
-    paths = args.pages or [
-        page_path(name, lang) for lang in languages() for name in sorted(pages())
-    ]
+    paths = args.pages or page_paths()
     from playwright.sync_api import sync_playwright
 
     with (

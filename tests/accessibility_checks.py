@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from axe_playwright_python.sync_playwright import Axe
 
-from pages import languages, page_path, pages, root
+from pages import languages, page_paths, root
 
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
 
@@ -24,7 +24,7 @@ SCHEMES = {"light": "default", "dark": "slate"}
 
 # Every page in every language, and the 404 pages: scripts/accessibility.py audits them.
 ALL_PAGES = [
-    *[page_path(name, lang) for name in sorted(pages()) for lang in languages()],
+    *page_paths(),
     *[root(lang) + "no-such-page/" for lang in languages()],  # the 404 pages
 ]
 OPTIONS = {"runOnly": {"type": "tag", "values": RULES}}

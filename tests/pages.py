@@ -83,6 +83,11 @@ def page_path(name: str, lang: str) -> str:
     return root(lang) + ("" if name == "index" else f"{name}/")
 
 
+def page_paths() -> list[str]:
+    """The address of every page, a language at a time: /causes/ ... /en/causes/ ..."""
+    return [page_path(name, lang) for lang in languages() for name in sorted(pages())]
+
+
 @dataclass(frozen=True)
 class Fence:
     path: Path

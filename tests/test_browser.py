@@ -41,7 +41,7 @@ from browser import (
     search_pasted,
 )
 from clients import ASYNC_DRIVERS, SYNC_DRIVERS, with_driver
-from pages import languages, page_path, pages, root
+from pages import languages, page_path, page_paths, pages, root
 from runners import run_program, run_script
 from search_queries import (
     ANY_ERROR_PAGE,
@@ -821,7 +821,7 @@ def test_missing_page_shows_a_404_in_the_readers_language(page, page_log, site_u
 # --- Console and network -----------------------------------------------------------
 
 
-PAGE_URLS = [page_path(name, lang) for name in sorted(pages()) for lang in languages()]
+PAGE_URLS = page_paths()
 
 
 @pytest.mark.parametrize("path", PAGE_URLS)
