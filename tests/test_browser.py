@@ -18,9 +18,7 @@ what the worker answers.
 from __future__ import annotations
 
 import collections
-import importlib.util
 import json
-import sys
 import traceback
 from urllib.parse import urljoin
 
@@ -32,7 +30,6 @@ from accessibility_checks import SCHEMES
 from browser import (
     NOTICE,
     RESULT_ITEMS,
-    ROOT,
     SEARCH_BOX,
     PageLog,
     ask_search_worker,
@@ -41,6 +38,7 @@ from browser import (
     search_pasted,
 )
 from clients import ASYNC_DRIVERS, SYNC_DRIVERS, with_driver
+from main_thread_trace import load_once
 from pages import languages, page_path, page_paths, pages, root
 from runners import run_program, run_script
 from search_queries import (
@@ -846,18 +844,14 @@ def test_page_logs_no_errors_and_loads_only_from_this_site(page, page_log, site_
 
 
 def test_main_thread_script_still_reads_chromiums_trace(browser, site_url):
-    """scripts/main_thread.py reads Chromium's trace by event names (RunTask, ParseHTML,
+    """scripts/main_thread.py (main_thread_trace) reads Chromium's trace by event names (RunTask, ParseHTML,
     EvaluateScript, UpdateLayoutTree's elementCount, firstContentfulPaint): a Chromium that
     renames them would make it print nothing useful. One load of the article, CPU slowed
     down as the script does: the page's parse, style and layout and Material's bundle are
     among the tasks, Material's mount restyles elements after the first paint, and each
     measure is a part of the one before."""
-    spec = importlib.util.spec_from_file_location("main_thread", ROOT / "scripts/main_thread.py")
-    main_thread = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = main_thread  # for its dataclasses
-    spec.loader.exec_module(main_thread)
     url = site_url + page_path("mysql-server-has-gone-away", "en")
-    load = main_thread.load_once(browser, url, 4)
+    load = load_once(browser, url, 4)
     work = collections.Counter()
     for task in load.tasks:
         work.update(task.work)
