@@ -88,14 +88,13 @@ def main_thread(events: list[dict]) -> tuple[int, int]:
 
 
 def what(event: dict) -> str:
-    """A work event's label: its kind, and the script, function or event it ran."""
+    """A work event's label: its kind, and the script or event it ran."""
     data = event.get("args", {}).get("data", {}) or {}
     label = WORK[event["name"]]
-    url = (data.get("url") or "").rsplit("/", 1)[-1]
     if event["name"] == "EventDispatch":
         return f"{label} {data.get('type', '')}"
     if event["name"] == "EvaluateScript":
-        return f"{label} {url or '(inline)'}"
+        return f"{label} {(data.get('url') or '').rsplit('/', 1)[-1] or '(inline)'}"
     return label
 
 
