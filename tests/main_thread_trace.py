@@ -68,25 +68,6 @@ class Load:
         )
 
 
-def main_thread(events: list[dict]) -> tuple[int, int]:
-    """The page's renderer main thread: the CrRendererMain that parsed HTML."""
-    renderers = {
-        (e["pid"], e["tid"])
-        for e in events
-        if e.get("ph") == "M"
-        and e.get("name") == "thread_name"
-        and e["args"].get("name") == "CrRendererMain"
-    }
-    parsed = collections.Counter(
-        (e["pid"], e["tid"])
-        for e in events
-        if e.get("name") == "ParseHTML" and (e["pid"], e["tid"]) in renderers
-    )
-    if not parsed:
-        raise ValueError("no renderer main thread parsed HTML in this trace")
-    return parsed.most_common(1)[0][0]
-
-
 def what(event: dict) -> str:
     """A work event's label: its kind, and the script or event it ran."""
     data = event.get("args", {}).get("data", {}) or {}
@@ -98,16 +79,32 @@ def what(event: dict) -> str:
     return label
 
 
-def read_trace(events: list[dict]) -> Load:
-    """The main thread's top-level tasks, FCP and restyled elements of one page load."""
-    thread = main_thread(events)
-    mine = [e for e in events if (e["pid"], e["tid"]) == thread and e.get("ph") == "X"]
-    starts = [e["ts"] for e in events if e.get("name") == "navigationStart"]
-    paints = [e["ts"] for e in events if e.get("name") == "firstContentfulPaint"]
-    if not starts or not paints:
-        raise ValueError("the trace has no navigationStart or no firstContentfulPaint")
-    navigation = max(ts for ts in starts if ts <= min(paints))
+def read_trace(events: list[dict], url: str) -> Load:
+    """The main thread's top-level tasks, FCP and restyled elements of the load of `url`.
+
+    The load is found by its navigation's id: the trace also has the frame's initial
+    about:blank (which starts a navigation too, sometimes after the page's when the CPU is
+    busy) and other renderers (a closed context's among them)."""
+    navigations = [
+        e
+        for e in events
+        if e.get("name") == "navigationStart"
+        and e["args"].get("data", {}).get("documentLoaderURL") == url
+    ]
+    if not navigations:
+        raise ValueError(f"the trace has no navigation to {url}")
+    start = navigations[0]
+    navigation, thread = start["ts"], (start["pid"], start["tid"])
+    paints = [
+        e["ts"]
+        for e in events
+        if e.get("name") == "firstContentfulPaint"
+        and e["args"].get("data", {}).get("navigationId") == start["args"]["data"]["navigationId"]
+    ]
+    if not paints:
+        raise ValueError(f"the trace has no first contentful paint of {url}")
     fcp = (min(paints) - navigation) / 1000
+    mine = [e for e in events if (e["pid"], e["tid"]) == thread and e.get("ph") == "X"]
     tasks: list[Task] = []
     end = -1.0
     for event in sorted((e for e in mine if e["name"] == "RunTask"), key=lambda e: e["ts"]):
@@ -140,6 +137,6 @@ def load_once(browser, url: str, slowdown: float) -> Load:
             page.wait_for_timeout(AFTER_LOAD_MS)
         finally:
             trace = browser.stop_tracing()
-        return read_trace(json.loads(trace)["traceEvents"])
+        return read_trace(json.loads(trace)["traceEvents"], url)
     finally:
         context.close()

@@ -844,9 +844,10 @@ def test_page_logs_no_errors_and_loads_only_from_this_site(page, page_log, site_
 
 
 def test_main_thread_script_still_reads_chromiums_trace(browser, site_url):
-    """scripts/main_thread.py (main_thread_trace) reads Chromium's trace by event names (RunTask, ParseHTML,
-    EvaluateScript, UpdateLayoutTree's elementCount, firstContentfulPaint): a Chromium that
-    renames them would make it print nothing useful. One load of the article, CPU slowed
+    """scripts/main_thread.py (main_thread_trace) reads Chromium's trace by event names
+    (navigationStart and firstContentfulPaint with their navigationId, RunTask, ParseHTML,
+    EvaluateScript, UpdateLayoutTree's elementCount): a Chromium that renames them would
+    make it print nothing useful. One load of the article, CPU slowed
     down as the script does: the page's parse, style and layout and Material's bundle are
     among the tasks, Material's mount restyles elements after the first paint, and each
     measure is a part of the one before."""
