@@ -93,7 +93,7 @@ def read_trace(events: list[dict], url: str) -> Load:
     ]
     if not navigations:
         raise ValueError(f"the trace has no navigation to {url}")
-    start = navigations[0]
+    start = min(navigations, key=lambda e: e["ts"])
     navigation, thread = start["ts"], (start["pid"], start["tid"])
     paints = [
         e["ts"]
