@@ -132,7 +132,11 @@ def main() -> int:
         "--out", type=Path, default=Path("lighthouse-reports"), help="where the JSON reports go"
     )
     parser.add_argument(
-        "--pages", nargs="*", help="addresses such as /en/causes/ (default: every page)"
+        "--pages",
+        nargs="*",
+        choices=page_paths(),
+        metavar="PAGE",
+        help="addresses such as /en/causes/ (default: every page)",
     )
     parser.add_argument(
         "--runs", type=int, default=1, help="runs per page; the median run is reported"

@@ -53,7 +53,13 @@ def positive(text: str) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", nargs="*", help="such as /en/causes/ (default: every page)")
+    parser.add_argument(
+        "--pages",
+        nargs="*",
+        choices=page_paths(),
+        metavar="PAGE",
+        help="such as /en/causes/ (default: every page)",
+    )
     parser.add_argument("--runs", type=int, default=5, help="loads per page (median)")
     parser.add_argument("--cpu-slowdown", type=positive, default=4.0, help="4 as Lighthouse")
     parser.add_argument("--tasks", action="store_true", help="print the median load's long tasks")

@@ -9,6 +9,8 @@ import ast
 import importlib
 import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -685,6 +687,22 @@ def test_scripts_wait_for_the_page_and_the_index_for_the_reader(built_site):
             assert any(file.startswith("bundle.") for file in files), f"{name} ({lang}): {files}"
             blocking = [tag for tag in tags if not re.search(r"\sdefer\b", tag)]
             assert not blocking, f"{name} ({lang}): scripts that hold up the paint: {blocking}"
+
+
+@pytest.mark.parametrize("script", ["lighthouse.py", "main_thread.py"])
+def test_measurement_scripts_refuse_a_page_the_site_does_not_have(script):
+    """A mistyped --pages address would be measured as the 404 page: the scripts refuse it
+    before they build anything, and name the pages they know."""
+    result = subprocess.run(
+        [sys.executable, f"scripts/{script}", "--pages", "/en/causes/", "/en/causes"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result
+    assert "invalid choice: '/en/causes'" in result.stderr, result.stderr
+    assert "'/en/causes/'" in result.stderr and "'/'" in result.stderr, result.stderr
 
 
 def config_of(html: str) -> dict:
