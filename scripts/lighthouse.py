@@ -49,7 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from browser import CHROMIUM, built_and_served, missing_browser
-from pages import page_paths
+from pages import add_pages_option, page_paths
 
 LIGHTHOUSE = "lighthouse@13.5.0"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
@@ -131,13 +131,7 @@ def main() -> int:
     parser.add_argument(
         "--out", type=Path, default=Path("lighthouse-reports"), help="where the JSON reports go"
     )
-    parser.add_argument(
-        "--pages",
-        nargs="*",
-        choices=page_paths(),
-        metavar="PAGE",
-        help="addresses such as /en/causes/ (default: every page)",
-    )
+    add_pages_option(parser)
     parser.add_argument(
         "--runs", type=int, default=1, help="runs per page; the median run is reported"
     )

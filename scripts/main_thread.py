@@ -34,14 +34,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from browser import built_and_served, launch_chromium, missing_browser
+from browser import site_in_browser
 from main_thread_trace import LONG_TASK_MS, load_once
-from pages import page_paths
+from pages import add_pages_option, page_paths
 
 
 def positive(text: str) -> float:
@@ -53,30 +52,15 @@ def positive(text: str) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--pages",
-        nargs="*",
-        choices=page_paths(),
-        metavar="PAGE",
-        help="such as /en/causes/ (default: every page)",
-    )
+    add_pages_option(parser)
     parser.add_argument("--runs", type=int, default=5, help="loads per page (median)")
     parser.add_argument("--cpu-slowdown", type=positive, default=4.0, help="4 as Lighthouse")
     parser.add_argument("--tasks", action="store_true", help="print the median load's long tasks")
     args = parser.parse_args()
-    if why := missing_browser():
-        sys.exit(why)
     if args.runs < 1:
         sys.exit("error: --runs must be 1 or more")
     paths = args.pages or page_paths()
-    from playwright.sync_api import sync_playwright
-
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        built_and_served(Path(tmp), gzip=True) as base,
-        sync_playwright() as playwright,
-    ):
-        browser = launch_chromium(playwright)
+    with site_in_browser(gzip=True) as (base, browser):
         print(f"CPU slowdown {args.cpu_slowdown:g}x, median of {args.runs} loads")
         header = (
             f"{'page':<42} {'FCP ms':>7} {'busy ms':>8} {'after FCP':>10}"
@@ -103,7 +87,6 @@ def main() -> int:
                         f"{name} {ms:.0f}" for name, ms in task.work.most_common(4) if ms >= 1
                     )
                     print(f"    task at {task.start:5.0f} ms, {task.duration:4.0f} ms: {work}")
-        browser.close()
     return 0
 
 

@@ -193,17 +193,17 @@ def launch_chromium(playwright):
 
 
 @contextlib.contextmanager
-def site_in_browser() -> Iterator[tuple[str, object]]:
+def site_in_browser(gzip: bool = False) -> Iterator[tuple[str, object]]:
     """For the scripts: the site built into a temporary directory for the address it is
-    served at on 127.0.0.1 (built_and_served), and headless Chromium; yields (base URL,
-    browser). Exits if there is no Chromium or the build fails."""
+    served at on 127.0.0.1 (built_and_served, gzipped with `gzip`), and headless Chromium;
+    yields (base URL, browser). Exits if there is no Chromium or the build fails."""
     from playwright.sync_api import sync_playwright
 
     if why := missing_browser():
         sys.exit(why)
     with tempfile.TemporaryDirectory() as site, contextlib.ExitStack() as stack:
         try:
-            url = stack.enter_context(built_and_served(Path(site)))
+            url = stack.enter_context(built_and_served(Path(site), gzip=gzip))
         except BuildFailed as failure:
             sys.exit(str(failure))
         playwright = stack.enter_context(sync_playwright())

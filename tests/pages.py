@@ -88,6 +88,19 @@ def page_paths() -> list[str]:
     return [page_path(name, lang) for lang in languages() for name in sorted(pages())]
 
 
+def add_pages_option(parser) -> None:
+    """--pages of the measurement scripts (an argparse parser's): the addresses to measure,
+    every page when none is given. An address the site does not have is refused, or it
+    would be measured as the 404 page."""
+    parser.add_argument(
+        "--pages",
+        nargs="*",
+        choices=page_paths(),
+        metavar="PAGE",
+        help="addresses such as /en/causes/ (default: every page)",
+    )
+
+
 @dataclass(frozen=True)
 class Fence:
     path: Path
